@@ -1,0 +1,104 @@
+"""Schema migrations, in order. Migration N brings ``PRAGMA user_version`` from N-1 to N.
+
+Append new steps at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import sqlite3
+
+import aiosqlite
+
+Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+async def execute_script(conn: aiosqlite.Connection, script: str) -> None:
+    """Run statements one by one inside the caller's transaction.
+
+    ``executescript`` would COMMIT first and so break the one-transaction-per-migration rule.
+    """
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            await conn.execute(pending)
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement: {pending.strip()[:60]}")
+
+
+async def _v1_core(conn: aiosqlite.Connection) -> None:
+    """Articles, chats, subscriptions, reading positions and deliveries."""
+    await execute_script(
+        conn,
+        """
+        CREATE TABLE articles (
+            id           INTEGER PRIMARY KEY,
+            title        TEXT NOT NULL CHECK (length(title) > 0),
+            body         TEXT NOT NULL,
+            url          TEXT,
+            source       TEXT,
+            category     TEXT,
+            published_at TEXT,            -- as given, ISO 8601 with its offset
+            sort_at      TEXT NOT NULL,   -- UTC ISO 8601: publication order
+            created_at   TEXT NOT NULL,
+            dedup_key    TEXT NOT NULL UNIQUE,  -- 'url:…' or 'hash:…'
+            title_key    TEXT NOT NULL,   -- normalised title, to resolve site neighbours
+            prev_title   TEXT,            -- the site's "Read Previous"
+            next_title   TEXT             -- the site's "Read Next"
+        );
+        CREATE INDEX articles_by_order ON articles (sort_at, id);
+        CREATE INDEX articles_by_title ON articles (title_key);
+
+        CREATE TABLE chats (
+            id         INTEGER PRIMARY KEY,   -- Telegram chat id
+            kind       TEXT NOT NULL CHECK (kind IN ('private', 'group', 'supergroup', 'channel')),
+            title      TEXT,
+            username   TEXT,
+            language   TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE subscriptions (
+            chat_id            INTEGER PRIMARY KEY
+                               REFERENCES chats (id) ON UPDATE CASCADE ON DELETE CASCADE,
+            active             INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            -- articles with a larger id are queued for this chat; starts at the newest id
+            -- when it subscribes, so a new subscriber is not flooded with the back catalogue
+            enqueued_through   INTEGER NOT NULL DEFAULT 0,
+            subscribed_by      INTEGER,
+            inactive_reason    TEXT,
+            created_at         TEXT NOT NULL,
+            updated_at         TEXT NOT NULL
+        );
+        CREATE INDEX subscriptions_active ON subscriptions (active);
+
+        CREATE TABLE reading_positions (
+            user_id    INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE deliveries (
+            article_id      INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            chat_id         INTEGER NOT NULL
+                            REFERENCES chats (id) ON UPDATE CASCADE ON DELETE CASCADE,
+            state           TEXT NOT NULL DEFAULT 'pending'
+                            CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'skipped')),
+            message_id      INTEGER,
+            error           TEXT,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL,
+            PRIMARY KEY (article_id, chat_id)
+        );
+        CREATE INDEX deliveries_by_state ON deliveries (state, chat_id, article_id);
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core]
