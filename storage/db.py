@@ -39,7 +39,10 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error). Never await Telegram inside."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error).
+
+        Never await Telegram inside: the write lock would be held across the network.
+        """
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -53,13 +56,12 @@ class Database:
         await self.conn.close()
 
 
-
 async def open_database(
     path: Path | str,
     *,
     after_migrate: Callable[[Database], Awaitable[None]] | None = None,
 ) -> Database:
-    """Open (creating folders and file as needed), set pragmas and migrate to the latest version."""
+    """Open (creating the folder and file as needed), set pragmas, migrate to the latest."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: we issue BEGIN/COMMIT ourselves.

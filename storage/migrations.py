@@ -92,12 +92,20 @@ async def _v1_core(conn: aiosqlite.Connection) -> None:
             error           TEXT,
             attempts        INTEGER NOT NULL DEFAULT 0,
             next_attempt_at TEXT,
+            priority        INTEGER NOT NULL DEFAULT 0,  -- urgent posts go first
+            doubtful        INTEGER NOT NULL DEFAULT 0,  -- resent after a send was in flight
             created_at      TEXT NOT NULL,
             updated_at      TEXT NOT NULL,
             PRIMARY KEY (article_id, chat_id)
         );
         CREATE INDEX deliveries_by_state ON deliveries (state, chat_id, article_id);
-        """
+
+        -- a /search query behind a "more results" button: callback data holds only its id
+        CREATE TABLE saved_queries (
+            id    INTEGER PRIMARY KEY,
+            query TEXT NOT NULL UNIQUE
+        );
+        """,
     )
 
 

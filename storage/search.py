@@ -36,7 +36,9 @@ class SearchResult:
     hits: list[Hit]
 
 
-async def index_article(conn: aiosqlite.Connection, article_id: int, title: str, body: str) -> None:
+async def index_article(
+    conn: aiosqlite.Connection, article_id: int, title: str, body: str
+) -> None:
     """Add an article to the search index (nothing to do for substring search)."""
 
 

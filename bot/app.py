@@ -1,0 +1,111 @@
+"""The application factory: ``build_application(settings)`` builds everything, no globals."""
+
+from __future__ import annotations
+
+import logging
+from typing import cast
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults, MessageHandler, filters
+
+from bot import delivery
+from bot.config import Settings
+from bot.context import AnyApplication, AnyContext, Deps, install, lang
+from bot.handlers import admin, reader, search, subscriptions
+from bot.render import t
+from bot.strings import COMMANDS
+from storage import deliveries, importers, open_database
+
+logger = logging.getLogger(__name__)
+
+
+async def _post_init(application: AnyApplication) -> None:
+    """Open the database, finish what a crash left in flight, load the seeds, set the menus."""
+    settings: Settings = application.bot_data["settings"]
+    db = await open_database(settings.database_path)
+    install(application, Deps(settings=settings, db=db))
+    doubtful = await deliveries.recover_in_flight(db)
+    if doubtful:
+        logger.warning("%d sends were in flight at the last stop; they will be retried", doubtful)
+    if settings.seeds_dir.exists():
+        report = await importers.load_paths(db, [settings.seeds_dir])
+        logger.info(
+            "seeds: %d added, %d already present, %d rejected",
+            report.added,
+            report.present,
+            len(report.rejected),
+        )
+        for rejection in report.rejected:
+            logger.warning("seed rejected: %s: %s", rejection.where, rejection.reason)
+    for language, commands in COMMANDS.items():
+        await application.bot.set_my_commands(
+            [BotCommand(name, text) for name, text in commands],
+            language_code=None if language == settings.default_language else language,
+        )
+    job_queue = application.job_queue
+    assert job_queue is not None
+    job_queue.run_repeating(
+        delivery.push_job,
+        interval=settings.push_interval_seconds,
+        first=1,
+        name=delivery.JOB_NAME,
+    )
+
+
+async def _post_shutdown(application: AnyApplication) -> None:
+    deps = application.bot_data.get("deps")
+    if deps is not None:
+        await deps.db.close()
+
+
+async def _on_error(update: object, context: AnyContext) -> None:
+    """Log the failure for the operator; tell the reader plainly, never with a traceback."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, t(lang(update, context), "error")
+            )
+        except Exception:  # the reader cannot be told; the log has it
+            logger.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+async def _unknown(update: Update, context: AnyContext) -> None:
+    """An unknown /command in a private chat gets pointed at /help."""
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, t(lang(update, context), "unknown_command"))
+
+
+def build_application(settings: Settings) -> AnyApplication:
+    """The bot, ready to ``run_polling``; the database opens in ``post_init``."""
+    application = cast(
+        AnyApplication,
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_api_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build(),
+    )
+    application.bot_data["settings"] = settings
+    # Order matters: commands first, the private plain-text search last.
+    reader.register(application)
+    admin.register(application)
+    subscriptions.register(application)
+    search.register(application)
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND, _unknown
+        )
+    )
+    application.add_error_handler(_on_error)
+    return application

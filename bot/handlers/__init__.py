@@ -1,0 +1,1 @@
+"""Handler modules by feature; each exposes ``register(application)``."""

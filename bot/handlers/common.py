@@ -1,0 +1,36 @@
+"""Small helpers every handler module uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import Message as TgMessage
+from telegram import Update
+
+from bot.context import AnyContext
+from bot.render import Message
+
+
+async def reply(
+    update: Update, context: AnyContext, messages: Sequence[Message]
+) -> list[TgMessage]:
+    """Send messages, in order, to the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return []
+    sent = []
+    for message in messages:
+        sent.append(
+            await context.bot.send_message(chat.id, message.text, reply_markup=message.keyboard)
+        )
+    return sent
+
+
+def command_text(update: Update) -> str:
+    """The text after the command word (``/search@bot  a "b"`` → ``a "b"``), newlines kept."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message else ""
+    if not text.startswith("/"):
+        return text.strip()
+    first_space = min((i for i in (text.find(" "), text.find("\n")) if i >= 0), default=len(text))
+    return text[first_space:].strip()

@@ -1,0 +1,188 @@
+"""/subscribe and /unsubscribe for a reader, a group (its admins) and a channel (from a private
+chat, ``/subscribe @channel``, or typed in the channel itself by one of its admins)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import ChatFullInfo, ChatMemberAdministrator, ChatMemberOwner, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot import render
+from bot.context import AnyApplication, AnyContext, deps, lang
+from bot.handlers.common import command_text, reply
+from bot.handlers.reader import remember_chat
+from bot.render import t
+from bot.strings import Lang
+from storage import chats
+
+logger = logging.getLogger(__name__)
+
+_ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+_CHAT_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{5,16}|-\d{5,16})$")
+_CHANNEL_LINK = re.compile(r"^(?:https?://)?t\.me/([A-Za-z][A-Za-z0-9_]{3,31})/?$")
+
+
+def parse_chat_ref(text: str) -> str | int | None:
+    """``@name``, ``t.me/name`` or a numeric ``-100…`` id; None for anything else."""
+    text = text.strip()
+    link = _CHANNEL_LINK.match(text)
+    if link:
+        return "@" + link.group(1)
+    if not _CHAT_REF.match(text):
+        return None
+    return text if text.startswith("@") else int(text)
+
+
+async def _is_group_admin(update: Update, context: AnyContext) -> bool:
+    chat = update.effective_chat
+    message = update.effective_message
+    assert chat is not None
+    # An anonymous admin writes as the group itself.
+    if message is not None and message.sender_chat is not None:
+        return message.sender_chat.id == chat.id
+    user = update.effective_user
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in _ADMINS
+
+
+async def _toggle_here(update: Update, context: AnyContext, on: bool) -> None:
+    """Subscribe or unsubscribe the chat the command was sent in."""
+    chat = update.effective_chat
+    assert chat is not None
+    language = lang(update, context)
+    if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and not await _is_group_admin(
+        update, context
+    ):
+        await reply(update, context, [render.Message(t(language, "sub_group_admins_only"))])
+        return
+    await remember_chat(update, context)
+    db = deps(context).db
+    user = update.effective_user
+    if on:
+        changed = await chats.subscribe(db, chat.id, user.id if user else None)
+        key = "sub_done" if changed else "sub_already"
+    else:
+        changed = await chats.unsubscribe(db, chat.id)
+        key = "unsub_done" if changed else "unsub_none"
+    await reply(update, context, [render.Message(t(language, key))])
+
+
+def _can_post(member: object, chat: ChatFullInfo) -> bool:
+    if isinstance(member, ChatMemberOwner):
+        return True
+    if not isinstance(member, ChatMemberAdministrator):
+        return False
+    if chat.type == ChatType.CHANNEL:
+        return bool(member.can_post_messages)
+    return True
+
+
+async def _toggle_channel(update: Update, context: AnyContext, ref: str, on: bool) -> None:
+    """Manage a channel's subscription from a private chat, after asking Telegram who is who."""
+    language: Lang = lang(update, context)
+    target = parse_chat_ref(ref)
+    if target is None:
+        await reply(update, context, [render.Message(t(language, "channel_bad_ref"))])
+        return
+    user = update.effective_user
+    assert user is not None
+    shown = str(target)
+    try:
+        chat = await context.bot.get_chat(target)
+        shown = f"@{chat.username}" if chat.username else (chat.title or shown)
+        requester = await context.bot.get_chat_member(chat.id, user.id)
+        bot_member = await context.bot.get_chat_member(chat.id, context.bot.id)
+    except (BadRequest, Forbidden):
+        await reply(
+            update, context, [render.Message(t(language, "channel_not_found", chat=shown))]
+        )
+        return
+    except NetworkError:
+        logger.warning("could not check %s with Telegram", shown)
+        await reply(update, context, [render.Message(t(language, "telegram_busy"))])
+        return
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, context, [render.Message(t(language, "channel_bad_ref"))])
+        return
+    if requester.status not in _ADMINS:
+        await reply(
+            update, context, [render.Message(t(language, "channel_not_admin_you", chat=shown))]
+        )
+        return
+    db = deps(context).db
+    if on and not _can_post(bot_member, chat):
+        await reply(
+            update, context, [render.Message(t(language, "channel_bot_cannot_post", chat=shown))]
+        )
+        return
+    await chats.upsert_chat(db, chat.id, chat.type, title=chat.title, username=chat.username)
+    if on:
+        changed = await chats.subscribe(db, chat.id, user.id)
+        key = "channel_done" if changed else "channel_already"
+    else:
+        changed = await chats.unsubscribe(db, chat.id)
+        key = "channel_unsub_done" if changed else "channel_unsub_none"
+    await reply(update, context, [render.Message(t(language, key, chat=shown))])
+
+
+async def _dispatch(update: Update, context: AnyContext, on: bool) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    ref = command_text(update)
+    if ref:
+        if chat.type != ChatType.PRIVATE:
+            await reply(
+                update, context, [render.Message(t(lang(update, context), "channel_private_only"))]
+            )
+            return
+        await _toggle_channel(update, context, ref.split()[0], on)
+        return
+    await _toggle_here(update, context, on)
+
+
+async def subscribe(update: Update, context: AnyContext) -> None:
+    """Subscribe this chat, or the channel named after the command."""
+    await _dispatch(update, context, on=True)
+
+
+async def unsubscribe(update: Update, context: AnyContext) -> None:
+    """Unsubscribe this chat, or the channel named after the command."""
+    await _dispatch(update, context, on=False)
+
+
+async def channel_command(update: Update, context: AnyContext) -> None:
+    """/subscribe or /unsubscribe posted in a channel: only its admins can post there."""
+    post = update.channel_post
+    chat = update.effective_chat
+    if post is None or chat is None or not post.text:
+        return
+    command, _, mention = post.text.split()[0].lstrip("/").partition("@")
+    if mention and mention.lower() != (context.bot.username or "").lower():
+        return  # addressed to another bot
+    on = command.lower() == "subscribe"
+    db = deps(context).db
+    await chats.upsert_chat(db, chat.id, chat.type, title=chat.title, username=chat.username)
+    language = deps(context).settings.default_language
+    if on:
+        key = "sub_done" if await chats.subscribe(db, chat.id, None) else "sub_already"
+    else:
+        key = "unsub_done" if await chats.unsubscribe(db, chat.id) else "unsub_none"
+    await context.bot.send_message(chat.id, t(language, key))
+
+
+def register(application: AnyApplication) -> None:
+    only_new = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("subscribe", subscribe, filters=only_new))
+    application.add_handler(CommandHandler("unsubscribe", unsubscribe, filters=only_new))
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/(un)?subscribe(@\w+)?(\s|$)"),
+            channel_command,
+        )
+    )

@@ -1,0 +1,342 @@
+"""Every message the bot sends is built here: escaping, Telegram's limits, keyboards, direction.
+
+Telegram counts a text's length after entity parsing, in UTF-16 code units, so lengths are
+measured on the visible (plain) text while the HTML is assembled beside it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
+
+from bot import callbacks
+from bot.strings import MONTHS, STRINGS, Lang
+from storage.articles import Article, parse_published_at
+from storage.search import SearchResult
+
+MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
+#: Room kept free in every part for the "(i/n)" label and separators.
+_SAFETY = 32
+#: A pushed article shows its opening up to this many characters.
+LEAD_CHARS = 700
+#: Inline button labels are cut here (Telegram shows little more on a phone).
+BUTTON_CHARS = 48
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message: HTML text and an optional inline keyboard."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def esc(text: str) -> str:
+    """Escape text for Telegram's HTML parse mode."""
+    return html.escape(text, quote=True)
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def t(lang: Lang, key: str, **fields: object) -> str:
+    """A sentence from ``bot.strings`` with every field escaped."""
+    return STRINGS[key][lang].format(**{k: esc(str(v)) for k, v in fields.items()})
+
+
+def _cut(text: str, limit: int) -> str:
+    """Shorten to at most ``limit`` characters on a word boundary, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space > limit // 2:
+        head = head[:space]
+    return head.rstrip(" ،,.؛:") + "…"
+
+
+# --- splitting long text ---------------------------------------------------------------
+
+# From the coarsest to the finest: sentence ends (Arabic ones included), clause marks, spaces.
+_SPLITTERS = (
+    re.compile(r"(?<=[.!?؟؛…])\s+"),
+    re.compile(r"(?<=[،,:])\s+"),
+    re.compile(r"\s+"),
+)
+
+
+def _hard_cut(text: str, budget: int) -> list[str]:
+    parts: list[str] = []
+    current = ""
+    for ch in text:
+        if utf16_len(current + ch) > budget:
+            parts.append(current)
+            current = ""
+        current += ch
+    if current:
+        parts.append(current)
+    return parts
+
+
+def split_to_fit(text: str, budget: int, level: int = 0) -> list[str]:
+    """Split one paragraph into pieces of at most ``budget`` UTF-16 units, at the best break."""
+    if utf16_len(text) <= budget:
+        return [text]
+    if level >= len(_SPLITTERS):
+        return _hard_cut(text, budget)
+    pieces = _SPLITTERS[level].split(text)
+    if len(pieces) == 1:
+        return split_to_fit(text, budget, level + 1)
+    out: list[str] = []
+    current = ""
+    for piece in pieces:
+        for sub in split_to_fit(piece, budget, level + 1):
+            candidate = f"{current} {sub}" if current else sub
+            if utf16_len(candidate) <= budget:
+                current = candidate
+            else:
+                out.append(current)
+                current = sub
+    if current:
+        out.append(current)
+    return [p for p in out if p]
+
+
+def split_paragraphs(paragraphs: Sequence[str], budget: int, sep: str = "\n\n") -> list[str]:
+    """Pack paragraphs into chunks of at most ``budget`` units, splitting only oversized ones."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in paragraphs:
+        for piece in split_to_fit(paragraph, budget):
+            candidate = f"{current}{sep}{piece}" if current else piece
+            if utf16_len(candidate) <= budget:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+# --- pieces of an article -----------------------------------------------------------------
+
+
+def format_date(value: str | None, lang: Lang) -> str | None:
+    """``18 فبراير 2018، 21:35`` in the article's own time zone; None when unknown or bad."""
+    if not value:
+        return None
+    try:
+        d: datetime = parse_published_at(value)
+    except ValueError:
+        return None
+    month = MONTHS[lang][d.month - 1]
+    sep = "، " if lang == "ar" else ", "
+    return f"{d.day} {month} {d.year}{sep}{d:%H:%M}"
+
+
+def _meta(article: Article, lang: Lang) -> str:
+    """Date and source on one line (plain text)."""
+    bits = [b for b in (format_date(article.published_at, lang), article.source) if b]
+    return "🗓 " + " · ".join(bits) if bits else ""
+
+
+def _paragraphs(body: str) -> list[str]:
+    return [" ".join(p.split()) for p in body.split("\n") if p.strip()]
+
+
+def deep_link(bot_username: str, article_id: int) -> str:
+    """A t.me link that opens the article in a private chat with the bot (``/start a<id>``)."""
+    return f"https://t.me/{bot_username}?start=a{article_id:d}"
+
+
+def nav_keyboard(
+    lang: Lang, prev_id: int | None, next_id: int | None, url: str | None = None
+) -> InlineKeyboardMarkup | None:
+    """Previous / Next as on the site. In Arabic, Previous sits on the right (reading order)."""
+    row: list[InlineKeyboardButton] = []
+    if prev_id is not None:
+        row.append(
+            InlineKeyboardButton(
+                STRINGS["btn_prev"][lang],
+                callback_data=callbacks.encode(callbacks.OpenArticle(prev_id)),
+            )
+        )
+    if next_id is not None:
+        row.append(
+            InlineKeyboardButton(
+                STRINGS["btn_next"][lang],
+                callback_data=callbacks.encode(callbacks.OpenArticle(next_id)),
+            )
+        )
+    if lang == "ar":
+        row.reverse()
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+def article_messages(
+    article: Article,
+    lang: Lang,
+    prev_id: int | None,
+    next_id: int | None,
+) -> list[Message]:
+    """The whole article, split over as many messages as it needs; buttons on the last one."""
+    meta = _meta(article, lang)
+    head_plain = article.title + ("\n" + meta if meta else "")
+    head_html = f"<b>{esc(article.title)}</b>" + ("\n" + esc(meta) if meta else "")
+    link_label = STRINGS["link"][lang]
+    foot_plain = f"🔗 {link_label}" if article.url else ""
+    foot_html = f'🔗 <a href="{esc(article.url)}">{esc(link_label)}</a>' if article.url else ""
+    budget = MAX_TEXT - utf16_len(head_plain) - utf16_len(foot_plain) - _SAFETY
+    chunks = split_paragraphs(_paragraphs(article.body), max(budget, 200))
+    if not chunks:
+        chunks = [""]
+    n = len(chunks)
+    out: list[Message] = []
+    for i, chunk in enumerate(chunks, start=1):
+        parts = [head_html] if i == 1 else []
+        if n > 1 and i > 1:
+            parts.append(esc(STRINGS["part"][lang].format(i=i, n=n)))
+        if chunk:
+            parts.append(esc(chunk))
+        if i == n and foot_html:
+            parts.append(foot_html)
+        keyboard = nav_keyboard(lang, prev_id, next_id) if i == n else None
+        out.append(Message("\n\n".join(parts), keyboard))
+    return out
+
+
+def push_message(article: Article, lang: Lang, bot_username: str, private: bool) -> Message:
+    """A new article as it is pushed: title, date, its opening and a way to read it all.
+
+    One message per article keeps a channel well inside Telegram's 20 a minute.
+    """
+    meta = _meta(article, lang)
+    paragraphs = _paragraphs(article.body)
+    lead = ""
+    for paragraph in paragraphs:
+        candidate = f"{lead}\n\n{paragraph}" if lead else paragraph
+        if len(candidate) > LEAD_CHARS:
+            if not lead:
+                lead = split_to_fit(paragraph, LEAD_CHARS)[0]
+            break
+        lead = candidate
+    truncated = utf16_len(lead) < utf16_len("\n\n".join(paragraphs))
+    parts = [f"<b>{esc(article.title)}</b>"]
+    if meta:
+        parts[0] += "\n" + esc(meta)
+    if lead:
+        parts.append(esc(lead) + (" …" if truncated else ""))
+    if article.url:
+        parts.append(f'🔗 <a href="{esc(article.url)}">{esc(STRINGS["link"][lang])}</a>')
+    read = STRINGS["btn_read"][lang]
+    if private:
+        button = InlineKeyboardButton(
+            read, callback_data=callbacks.encode(callbacks.OpenArticle(article.id))
+        )
+    else:
+        button = InlineKeyboardButton(read, url=deep_link(bot_username, article.id))
+    return Message("\n\n".join(parts), InlineKeyboardMarkup([[button]]))
+
+
+def latest_message(items: Sequence[Article], lang: Lang) -> Message:
+    """A numbered list of the newest articles with a button to open each."""
+    header = (
+        t(lang, "latest_header_one") if len(items) == 1 else t(lang, "latest_header", n=len(items))
+    )
+    lines = [header]
+    rows: list[list[InlineKeyboardButton]] = []
+    for i, article in enumerate(items, start=1):
+        date = format_date(article.published_at, lang)
+        line = f"{i}. <b>{esc(_cut(article.title, 150))}</b>"
+        if date:
+            line += f"\n    {esc(date)}"
+        lines.append(line)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"{i}. {_cut(article.title, BUTTON_CHARS)}",
+                    callback_data=callbacks.encode(callbacks.OpenArticle(article.id)),
+                )
+            ]
+        )
+    return Message("\n\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def highlight(text: str, marks: Sequence[tuple[int, int]]) -> str:
+    """Escape ``text`` and wrap the marked spans in <b>; overlapping or bad spans are merged."""
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(marks):
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
+            continue
+        out.append(esc(text[pos:start]))
+        out.append(f"<b>{esc(text[start:end])}</b>")
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def search_message(result: SearchResult, lang: Lang, offset: int, query_id: int) -> Message:
+    """One page of results: the count, each hit in context, buttons to open and to go on."""
+    if not result.hits:
+        return Message(t(lang, "search_none", query=_cut(result.query, 100)))
+    header = t(
+        lang,
+        "search_header",
+        total=result.total,
+        query=_cut(result.query, 100),
+        first=offset + 1,
+        last=offset + len(result.hits),
+    )
+    blocks = [header]
+    rows: list[list[InlineKeyboardButton]] = []
+    for i, hit in enumerate(result.hits, start=offset + 1):
+        block = f"{i}. <b>{esc(_cut(hit.title, 200))}</b>"
+        date = format_date(hit.published_at, lang)
+        if date:
+            block += f"\n{esc(date)}"
+        snippet = hit.snippet[:400]
+        marks = [(a, b) for a, b in hit.marks if b <= len(snippet)]
+        block += "\n" + highlight(snippet, marks)
+        blocks.append(block)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"{i}. {_cut(hit.title, BUTTON_CHARS)}",
+                    callback_data=callbacks.encode(callbacks.OpenArticle(hit.id)),
+                )
+            ]
+        )
+    if offset + len(result.hits) < result.total:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    STRINGS["btn_more"][lang],
+                    callback_data=callbacks.encode(
+                        callbacks.SearchPage(query_id, offset + len(result.hits))
+                    ),
+                )
+            ]
+        )
+    return Message("\n\n".join(blocks), InlineKeyboardMarkup(rows))
+
+
+def preview_messages(article: Article, lang: Lang, intro: str) -> list[Message]:
+    """What an editor sees after /post: the confirmation, then the article as readers will."""
+    return [Message(intro), *article_messages(article, lang, None, None)]
+
+
+def plain(text: str) -> Message:
+    """A message of plain sentence text (escaped)."""
+    return Message(esc(text))

@@ -1,0 +1,321 @@
+"""Every sentence the bot says, in Arabic and English.
+
+Values are ``str.format`` templates; their fields are HTML-escaped by ``bot.render`` before
+formatting, so templates may hold Telegram HTML tags but user text never becomes markup.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["ar", "en"]
+
+STRINGS: dict[str, dict[Lang, str]] = {
+    "welcome": {
+        "ar": (
+            "أهلاً بك في <b>{site}</b> 📰\n"
+            "أحدث الأخبار بين يديك: اطلب آخر المقالات، وتنقّل بينها، وابحث في الأرشيف، "
+            "واشترك لتصلك الأخبار الجديدة تلقائياً.\n\n"
+            "ابدأ بـ /latest أو /search، وأرسل /help لقائمة الأوامر."
+        ),
+        "en": (
+            "Welcome to <b>{site}</b> 📰\n"
+            "The latest news at hand: list the newest articles, read on from one to the next, "
+            "search the archive, and subscribe to receive new articles automatically.\n\n"
+            "Start with /latest or /search; /help lists every command."
+        ),
+    },
+    "help": {
+        "ar": (
+            "<b>الأوامر</b>\n"
+            "/latest [عدد] — أحدث المقالات (5 افتراضياً، حتى 20)\n"
+            "/next — المقال التالي لآخر مقال قرأته\n"
+            "/prev — المقال السابق لآخر مقال قرأته\n"
+            "/search كلمات — البحث في الأرشيف، مثل: /search طرطوس\n"
+            "/subscribe — الاشتراك في الأخبار الجديدة (في مجموعة: للمشرفين)\n"
+            "/subscribe @channel — اشتراك قناة تديرها (والبوت مشرف فيها)\n"
+            "/unsubscribe — إلغاء الاشتراك\n"
+            "/help — هذه القائمة"
+        ),
+        "en": (
+            "<b>Commands</b>\n"
+            "/latest [n] — the newest articles (5 by default, up to 20)\n"
+            "/next — the article after the one you read last\n"
+            "/prev — the article before the one you read last\n"
+            "/search words — search the archive, e.g. /search Tartus\n"
+            "/subscribe — receive new articles (in a group: admins only)\n"
+            "/subscribe @channel — subscribe a channel you run (with the bot as its admin)\n"
+            "/unsubscribe — stop receiving new articles\n"
+            "/help — this list"
+        ),
+    },
+    "help_admin": {
+        "ar": (
+            "\n\n<b>للمحررين</b>\n"
+            "/post العنوان ثم النص في الأسطر التالية — نشر مقال (سطر فيه رابط فقط يصبح رابطه)\n"
+            "/urgent — مثل /post لكن لخبر عاجل يُرسل فوراً\n"
+            "/stats — إحصاءات المقالات والاشتراكات والإرسال"
+        ),
+        "en": (
+            "\n\n<b>For editors</b>\n"
+            "/post title, then the body on the next lines — publish an article "
+            "(a line holding only a link becomes its link)\n"
+            "/urgent — like /post, for breaking news sent at once\n"
+            "/stats — articles, subscriptions and deliveries"
+        ),
+    },
+    "latest_header": {
+        "ar": "📰 <b>أحدث {n} مقالات</b>",
+        "en": "📰 <b>The {n} newest articles</b>",
+    },
+    "latest_header_one": {"ar": "📰 <b>أحدث مقال</b>", "en": "📰 <b>The newest article</b>"},
+    "latest_bad_n": {
+        "ar": "اكتب عدداً بين 1 و20 بعد الأمر، مثل: /latest 10",
+        "en": "Give a number from 1 to 20 after the command, e.g. /latest 10",
+    },
+    "no_articles": {
+        "ar": "لا توجد مقالات بعد. عُد قريباً!",
+        "en": "There are no articles yet. Come back soon!",
+    },
+    "article_missing": {
+        "ar": "هذا المقال لم يعد متاحاً. أرسل /latest لأحدث المقالات.",
+        "en": "This article is no longer available. Send /latest for the newest ones.",
+    },
+    "no_position": {
+        "ar": "لم تفتح أي مقال بعد. أرسل /latest لتختار واحداً.",
+        "en": "You have not opened an article yet. Send /latest to pick one.",
+    },
+    "no_next": {
+        "ar": "هذا أحدث مقال، لا يوجد مقال تالٍ بعد.",
+        "en": "This is the newest article; there is no next one yet.",
+    },
+    "no_prev": {
+        "ar": "هذا أقدم مقال، لا يوجد مقال سابق.",
+        "en": "This is the oldest article; there is no previous one.",
+    },
+    "btn_prev": {"ar": "→ السابق", "en": "← Previous"},
+    "btn_next": {"ar": "التالي ←", "en": "Next →"},
+    "btn_read": {"ar": "اقرأ المقال", "en": "Read the article"},
+    "btn_site": {"ar": "على الموقع 🔗", "en": "On the site 🔗"},
+    "btn_more": {"ar": "المزيد من النتائج ←", "en": "More results →"},
+    "link": {"ar": "رابط المقال", "en": "Read on the site"},
+    "part": {"ar": "({i}/{n})", "en": "({i}/{n})"},
+    "search_usage": {
+        "ar": (
+            "🔎 اكتب ما تبحث عنه بعد الأمر، مثل:\n/search طرطوس\n"
+            'كل الكلمات مطلوبة؛ ضع عبارة بين علامتي تنصيص "هكذا" للبحث عنها كما هي، '
+            "و* في آخر الكلمة للبحث ببدايتها."
+        ),
+        "en": (
+            "🔎 Type what you are looking for after the command, e.g.\n/search Tartus\n"
+            'Every word must match; put a phrase in quotes "like this" to find it as is, '
+            "and a * at the end of a word to match its beginning."
+        ),
+    },
+    "search_none": {
+        "ar": "🔎 لا نتائج لـ «{query}». جرّب كلمات أقل أو أبسط.",
+        "en": "🔎 No results for “{query}”. Try fewer or simpler words.",
+    },
+    "search_header": {
+        "ar": "🔎 <b>{total}</b> نتيجة لـ «{query}» ({first}–{last})",
+        "en": "🔎 <b>{total}</b> results for “{query}” ({first}–{last})",
+    },
+    "search_expired": {
+        "ar": "انتهت صلاحية هذا البحث، أعد إرساله.",
+        "en": "This search has expired; please send it again.",
+    },
+    "sub_done": {
+        "ar": "✅ تم الاشتراك. ستصلك المقالات الجديدة هنا فور نشرها.",
+        "en": "✅ Subscribed. New articles will arrive here as they are published.",
+    },
+    "sub_already": {
+        "ar": "أنت مشترك بالفعل. لإلغاء الاشتراك: /unsubscribe",
+        "en": "Already subscribed. To stop: /unsubscribe",
+    },
+    "unsub_done": {
+        "ar": "تم إلغاء الاشتراك. لن تصلك مقالات جديدة. للعودة: /subscribe",
+        "en": "Unsubscribed. No more new articles. To come back: /subscribe",
+    },
+    "unsub_none": {
+        "ar": "لا يوجد اشتراك هنا لإلغائه.",
+        "en": "There is no subscription here to cancel.",
+    },
+    "sub_group_admins_only": {
+        "ar": "فقط مشرفو المجموعة يمكنهم إدارة اشتراكها.",
+        "en": "Only the group's admins can manage its subscription.",
+    },
+    "channel_done": {
+        "ar": "✅ تم اشتراك القناة {chat}. ستُنشر فيها المقالات الجديدة تلقائياً.",
+        "en": "✅ {chat} is subscribed. New articles will be posted there automatically.",
+    },
+    "channel_already": {
+        "ar": "القناة {chat} مشتركة بالفعل.",
+        "en": "{chat} is already subscribed.",
+    },
+    "channel_unsub_done": {
+        "ar": "تم إلغاء اشتراك {chat}.",
+        "en": "{chat} is unsubscribed.",
+    },
+    "channel_unsub_none": {
+        "ar": "القناة {chat} ليست مشتركة.",
+        "en": "{chat} is not subscribed.",
+    },
+    "channel_bad_ref": {
+        "ar": "اكتب معرّف القناة هكذا: /subscribe @channel أو /subscribe -100…",
+        "en": "Name the channel like this: /subscribe @channel or /subscribe -100…",
+    },
+    "channel_not_found": {
+        "ar": (
+            "لا أستطيع الوصول إلى {chat}. أضف البوت إلى القناة مشرفاً بصلاحية نشر الرسائل، "
+            "ثم أعد المحاولة."
+        ),
+        "en": (
+            "I cannot reach {chat}. Add the bot to the channel as an admin allowed to post "
+            "messages, then try again."
+        ),
+    },
+    "channel_not_admin_you": {
+        "ar": "يجب أن تكون مشرفاً في {chat} لتدير اشتراكها.",
+        "en": "You must be an admin of {chat} to manage its subscription.",
+    },
+    "channel_bot_cannot_post": {
+        "ar": (
+            "البوت ليس مشرفاً في {chat} بصلاحية نشر الرسائل. افتح إعدادات القناة ← المشرفون، "
+            "أضف البوت وفعّل «نشر الرسائل»، ثم أعد المحاولة."
+        ),
+        "en": (
+            "The bot is not an admin of {chat} allowed to post messages. Open the channel's "
+            "settings → Administrators, add the bot with “Post messages”, then try again."
+        ),
+    },
+    "channel_private_only": {
+        "ar": "لإدارة اشتراك قناة أرسل الأمر في محادثة خاصة مع البوت.",
+        "en": "To manage a channel's subscription, send the command in a private chat with me.",
+    },
+    "telegram_busy": {
+        "ar": "تيليجرام لا يجيب الآن، أعد المحاولة بعد قليل.",
+        "en": "Telegram is not answering right now; please try again shortly.",
+    },
+    "post_denied": {
+        "ar": "عذراً، النشر متاح لمحرري الموقع فقط.",
+        "en": "Sorry, only the site's editors can post articles.",
+    },
+    "post_usage": {
+        "ar": (
+            "اكتب العنوان بعد /post (في السطر نفسه أو التالي) ثم نص المقال في الأسطر التالية. "
+            "سطر فيه رابط فقط يصبح رابط المقال. استخدم /urgent بدلاً من /post لخبر عاجل يُرسل فوراً."
+        ),
+        "en": (
+            "Write the title after /post (on its line or the next) and the body on the "
+            "following lines. A line holding only a link becomes the article's link. "
+            "Use /urgent instead of /post for breaking news sent at once."
+        ),
+    },
+    "post_stored": {
+        "ar": "✅ حُفظ المقال رقم {id} وسيُرسل إلى المشتركين في الدفعة التالية. المعاينة:",
+        "en": "✅ Article {id} is stored and goes to subscribers at the next push. Preview:",
+    },
+    "post_urgent": {
+        "ar": "⚡ حُفظ المقال رقم {id} ويُرسل الآن إلى {n} مشتركين. المعاينة:",
+        "en": "⚡ Article {id} is stored and is being sent now to {n} subscribers. Preview:",
+    },
+    "post_duplicate": {
+        "ar": "هذا المقال موجود بالفعل (رقم {id})، لم يُضف مرة أخرى.",
+        "en": "This article is already there (id {id}); it was not added again.",
+    },
+    "post_invalid": {
+        "ar": "لم يُحفظ المقال: {reason}",
+        "en": "The article was not stored: {reason}",
+    },
+    "stats": {
+        "ar": (
+            "📊 <b>الإحصاءات</b>\n"
+            "المقالات: {articles}\n"
+            "الاشتراكات النشطة: {subs} (خاصة {private}، مجموعات {groups}، قنوات {channels})\n"
+            "الإرسال: تم {sent}، فشل {failed}، بالانتظار {pending}، تكرار محتمل {doubtful}"
+        ),
+        "en": (
+            "📊 <b>Stats</b>\n"
+            "Articles: {articles}\n"
+            "Active subscriptions: {subs} (private {private}, groups {groups}, "
+            "channels {channels})\n"
+            "Deliveries: sent {sent}, failed {failed}, pending {pending}, "
+            "possible duplicates {doubtful}"
+        ),
+    },
+    "admin_only": {
+        "ar": "هذا الأمر للمحررين فقط.",
+        "en": "This command is for editors only.",
+    },
+    "error": {
+        "ar": "حدث خطأ غير متوقع، ولم يضع شيء. أعد المحاولة بعد قليل.",
+        "en": "Something unexpected went wrong and nothing was lost. Please try again shortly.",
+    },
+    "unknown_command": {
+        "ar": "لا أعرف هذا الأمر. أرسل /help لقائمة الأوامر.",
+        "en": "I don't know that command. Send /help for the list.",
+    },
+}
+
+#: Command menu descriptions (setMyCommands), per language.
+COMMANDS: dict[Lang, list[tuple[str, str]]] = {
+    "ar": [
+        ("latest", "أحدث المقالات"),
+        ("next", "المقال التالي"),
+        ("prev", "المقال السابق"),
+        ("search", "البحث في الأرشيف"),
+        ("subscribe", "الاشتراك في الأخبار الجديدة"),
+        ("unsubscribe", "إلغاء الاشتراك"),
+        ("help", "قائمة الأوامر"),
+    ],
+    "en": [
+        ("latest", "The newest articles"),
+        ("next", "Next article"),
+        ("prev", "Previous article"),
+        ("search", "Search the archive"),
+        ("subscribe", "Receive new articles"),
+        ("unsubscribe", "Stop receiving new articles"),
+        ("help", "Every command"),
+    ],
+}
+
+
+MONTHS: dict[Lang, list[str]] = {
+    "ar": [
+        "يناير",
+        "فبراير",
+        "مارس",
+        "أبريل",
+        "مايو",
+        "يونيو",
+        "يوليو",
+        "أغسطس",
+        "سبتمبر",
+        "أكتوبر",
+        "نوفمبر",
+        "ديسمبر",
+    ],
+    "en": [
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Oct",
+        "Nov",
+        "Dec",
+    ],
+}
+
+
+def language_for(code: str | None, default: Lang) -> Lang:
+    """Arabic by default; English for readers whose Telegram speaks English."""
+    if code and code.lower().startswith("en"):
+        return "en"
+    if code and code.lower().startswith("ar"):
+        return "ar"
+    return default

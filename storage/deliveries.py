@@ -1,0 +1,136 @@
+"""The outbox: one row per (article, chat), written before the send and finished after it.
+
+States: pending → sending → sent | failed | skipped. A row found in ``sending`` at start-up
+was in flight when the process died; it goes back to pending marked doubtful, since Telegram
+has no idempotency key and the message may or may not have arrived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.db import Database, utcnow
+
+
+@dataclass(frozen=True)
+class Due:
+    """A delivery that may be attempted now."""
+
+    article_id: int
+    chat_id: int
+    kind: str
+    language: str | None
+    attempts: int
+    priority: int
+
+
+async def enqueue_new(db: Database) -> int:
+    """Queue every article that arrived since each active subscription's last enqueue."""
+    now = utcnow()
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO deliveries (article_id, chat_id, state, created_at, updated_at)"
+            " SELECT a.id, s.chat_id, 'pending', ?, ? FROM subscriptions s"
+            " JOIN articles a ON a.id > s.enqueued_through WHERE s.active = 1",
+            (now, now),
+        )
+        added = cur.rowcount
+        await conn.execute(
+            "UPDATE subscriptions SET enqueued_through ="
+            " (SELECT coalesce(max(id), 0) FROM articles)"
+            " WHERE active = 1 AND enqueued_through < (SELECT coalesce(max(id), 0) FROM articles)"
+        )
+    return max(added, 0)
+
+
+async def enqueue_article(db: Database, article_id: int, priority: int = 0) -> int:
+    """Queue one article now for every active subscription (urgent posts)."""
+    now = utcnow()
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO deliveries (article_id, chat_id, state, priority,"
+            " created_at, updated_at)"
+            " SELECT ?, s.chat_id, 'pending', ?, ?, ? FROM subscriptions s"
+            " WHERE s.active = 1 AND s.enqueued_through < ?",
+            (article_id, priority, now, now, article_id),
+        )
+        return max(cur.rowcount, 0)
+
+
+async def recover_in_flight(db: Database) -> int:
+    """At start-up: sends that were in flight at a crash go back to pending, marked doubtful."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE deliveries SET state = 'pending', doubtful = 1, updated_at = ?"
+            " WHERE state = 'sending'",
+            (utcnow(),),
+        )
+        return max(cur.rowcount, 0)
+
+
+async def due(db: Database, limit: int = 10_000) -> list[Due]:
+    """Pending deliveries whose time has come: urgent first, then oldest article first."""
+    async with db.conn.execute(
+        "SELECT d.article_id, d.chat_id, c.kind, c.language, d.attempts, d.priority"
+        " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
+        " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
+        " WHERE d.state = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
+        " ORDER BY d.priority DESC, d.article_id, d.chat_id LIMIT ?",
+        (utcnow(), limit),
+    ) as cur:
+        return [Due(*row) for row in await cur.fetchall()]
+
+
+async def _set(db: Database, article_id: int, chat_id: int, sql: str, *args: object) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            f"UPDATE deliveries SET {sql}, updated_at = ? WHERE article_id = ? AND chat_id = ?",
+            (*args, utcnow(), article_id, chat_id),
+        )
+
+
+async def mark_sending(db: Database, article_id: int, chat_id: int) -> None:
+    await _set(db, article_id, chat_id, "state = 'sending', attempts = attempts + 1")
+
+
+async def mark_sent(db: Database, article_id: int, chat_id: int, message_id: int) -> None:
+    await _set(db, article_id, chat_id, "state = 'sent', message_id = ?, error = NULL", message_id)
+
+
+async def mark_failed(db: Database, article_id: int, chat_id: int, error: str) -> None:
+    await _set(db, article_id, chat_id, "state = 'failed', error = ?", error)
+
+
+async def mark_retry(
+    db: Database, article_id: int, chat_id: int, error: str, next_attempt_at: str
+) -> None:
+    """Back to pending, not before ``next_attempt_at`` (UTC ISO text)."""
+    await _set(
+        db,
+        article_id,
+        chat_id,
+        "state = 'pending', error = ?, next_attempt_at = ?",
+        error,
+        next_attempt_at,
+    )
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    sent: int
+    failed: int
+    pending: int
+    skipped: int
+    doubtful: int
+
+
+async def counts(db: Database) -> DeliveryCounts:
+    async with db.conn.execute(
+        "SELECT"
+        " coalesce(sum(state = 'sent'), 0), coalesce(sum(state = 'failed'), 0),"
+        " coalesce(sum(state IN ('pending', 'sending')), 0), coalesce(sum(state = 'skipped'), 0),"
+        " coalesce(sum(doubtful), 0) FROM deliveries"
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return DeliveryCounts(*(int(v) for v in row))

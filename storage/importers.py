@@ -1,0 +1,245 @@
+"""Importers for article files: the site's scraped pages (``.txt``) and JSON Lines (``.jsonl``).
+
+Each file is read whole and checked record by record: a malformed record is rejected alone,
+with its file and line, and the rest still loads. Loading the same files twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storage import articles
+from storage.articles import NewArticle
+from storage.db import Database
+
+#: Lines that open the site's navigation trailer; nothing from them on enters the body.
+TRAILER_MARKERS = ("Read Previous", "Read Next", "Most Popular")
+TRAILER_MARKERS_AR = ("المقال السابق", "المقال التالي", "اقرأ أيضا", "اقرأ أيضاً", "الأكثر قراءة")
+_PREVIOUS = ("Read Previous", "المقال السابق")
+_NEXT = ("Read Next", "المقال التالي")
+
+#: How many records one transaction takes during a bulk load.
+BATCH = 500
+
+MAX_TITLE = 1000
+MAX_BODY = 200_000
+
+
+@dataclass
+class Rejection:
+    where: str  # file:line
+    reason: str
+
+
+@dataclass
+class LoadReport:
+    added: int = 0
+    present: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def merge(self, other: LoadReport) -> None:
+        self.added += other.added
+        self.present += other.present
+        self.rejected.extend(other.rejected)
+
+
+class RecordError(ValueError):
+    """A record that cannot become an article; the message is the reason shown to the user."""
+
+
+def _marker(line: str) -> str | None:
+    text = line.strip()
+    for marker in TRAILER_MARKERS + TRAILER_MARKERS_AR:
+        if text.startswith(marker):
+            return marker
+    return None
+
+
+def parse_page(text: str) -> NewArticle:
+    """Parse a scraped page: title line, body, then the site's Read Previous / Next trailer."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    it = iter(enumerate(lines))
+    title = ""
+    for _, line in it:
+        if line.strip():
+            title = " ".join(line.split())
+            break
+    if not title:
+        raise RecordError("the file is empty: no title line")
+    if _marker(title):
+        raise RecordError("the first line is the site's navigation, not a title")
+    body_lines: list[str] = []
+    trailer: list[str] = []
+    for _, line in it:
+        if trailer or _marker(line):
+            trailer.append(line)
+        else:
+            body_lines.append(line.strip())
+    body = "\n".join(p for p in body_lines if p)
+    if not body:
+        raise RecordError("the article has a title but no body")
+    prev_title, next_title = _neighbours(trailer)
+    return check_article(
+        NewArticle(title=title, body=body, prev_title=prev_title, next_title=next_title)
+    )
+
+
+def _neighbours(trailer: list[str]) -> tuple[str | None, str | None]:
+    """The first non-empty line after Read Previous / Read Next (or on the same line)."""
+    found: dict[str, str | None] = {"prev": None, "next": None}
+    want: str | None = None
+    for line in trailer:
+        text = line.strip()
+        marker = _marker(text)
+        if marker is not None:
+            want = "prev" if marker in _PREVIOUS else "next" if marker in _NEXT else None
+            rest = text[len(marker) :].strip(" :：-–—")
+            if want and rest:
+                found[want] = rest
+                want = None
+            continue
+        if want and text:
+            found[want] = " ".join(text.split())
+            want = None
+    return found["prev"], found["next"]
+
+
+_URL = re.compile(r"^https?://\S+$")
+
+
+def check_article(article: NewArticle) -> NewArticle:
+    """The checks every article passes, whichever way it arrives; RecordError says why not."""
+    if len(article.title) > MAX_TITLE:
+        raise RecordError(f"title longer than {MAX_TITLE} characters")
+    if len(article.body) > MAX_BODY:
+        raise RecordError(f"body longer than {MAX_BODY} characters")
+    if article.url is not None and not _URL.match(article.url):
+        raise RecordError(f"url is not an http(s) address: {article.url[:80]!r}")
+    if article.published_at is not None:
+        try:
+            articles.parse_published_at(article.published_at)
+        except ValueError:
+            raise RecordError(
+                f"published_at is not an ISO 8601 date: {article.published_at[:40]!r}"
+            ) from None
+    return article
+
+
+def _optional_text(record: dict[str, object], key: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"{key} must be text, not {type(value).__name__}")
+    return value.strip() or None
+
+
+def parse_record(line: str) -> NewArticle:
+    """One JSON Lines record → article; RecordError says what is wrong with it."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(record, dict):
+        raise RecordError("a record must be a JSON object")
+    title = _optional_text(record, "title")
+    body = _optional_text(record, "body")
+    if not title:
+        raise RecordError("missing title")
+    if not body:
+        raise RecordError("missing body")
+    return check_article(
+        NewArticle(
+            title=" ".join(title.split()),
+            body="\n".join(p.strip() for p in body.splitlines() if p.strip()),
+            url=_optional_text(record, "url"),
+            source=_optional_text(record, "source"),
+            category=_optional_text(record, "category"),
+            published_at=_optional_text(record, "published_at"),
+        )
+    )
+
+
+def _records(path: Path) -> Iterator[tuple[str, NewArticle | RecordError]]:
+    """(file:line, article or the reason it was rejected) for every record of one file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        yield f"{path}:1", RecordError("not UTF-8 text")
+        return
+    except OSError as exc:
+        yield f"{path}:1", RecordError(f"cannot read the file ({exc.strerror})")
+        return
+    if path.suffix.lower() not in SUFFIXES:
+        yield f"{path}:1", RecordError("not an article file (expected .txt or .jsonl)")
+    elif path.suffix.lower() == ".jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield f"{path}:{number}", parse_record(line)
+            except RecordError as exc:
+                yield f"{path}:{number}", exc
+    else:
+        try:
+            yield f"{path}:1", parse_page(text)
+        except RecordError as exc:
+            yield f"{path}:1", exc
+
+
+SUFFIXES = (".txt", ".jsonl")
+
+
+def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Rejection]]:
+    """Files to load from files and folders (folders: their .txt and .jsonl files, sorted)."""
+    files: list[Path] = []
+    problems: list[Rejection] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Rejection(str(path), "no such file or folder"))
+    return files, problems
+
+
+async def load_paths(db: Database, paths: Iterable[Path]) -> LoadReport:
+    """Load every article file under ``paths``; report added / already present / rejected."""
+    files, problems = expand(paths)
+    report = LoadReport(rejected=problems)
+    for path in files:
+        report.merge(await load_file(db, path))
+    return report
+
+
+async def load_file(db: Database, path: Path) -> LoadReport:
+    report = LoadReport()
+    batch: list[NewArticle] = []
+
+    async def flush() -> None:
+        async with db.transaction() as conn:
+            for article in batch:
+                _, added = await articles.add_in(conn, article)
+                if added:
+                    report.added += 1
+                else:
+                    report.present += 1
+        batch.clear()
+
+    for where, item in _records(path):
+        if isinstance(item, RecordError):
+            report.rejected.append(Rejection(where, str(item)))
+            continue
+        batch.append(item)
+        if len(batch) >= BATCH:
+            await flush()
+    if batch:
+        await flush()
+    return report
