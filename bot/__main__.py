@@ -15,9 +15,11 @@ from bot.config import ConfigError, Settings, load_settings
 from storage import Database, articles, importers, open_database, search
 
 
-def _setup_logging() -> None:
+def _setup_logging(verbose: bool) -> None:
+    """INFO for the running bot; only warnings for the one-shot commands."""
     logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.INFO if verbose else logging.WARNING,
     )
     # httpx logs every request URL, and the URL carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -150,7 +152,7 @@ def _run(settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _setup_logging()
+    _setup_logging(verbose=args.command == "run")
     try:
         settings = load_settings()
         if args.command == "run":
