@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import cast
 
@@ -54,9 +55,13 @@ async def _post_init(application: AnyApplication) -> None:
 
 
 async def _post_shutdown(application: AnyApplication) -> None:
-    deps = application.bot_data.get("deps")
-    if deps is not None:
-        await deps.db.close()
+    deps: Deps | None = application.bot_data.get("deps")
+    if deps is None:
+        return
+    if deps.background:
+        # An urgent push still running: let it finish its sends (they are recorded as it goes).
+        await asyncio.wait(deps.background, timeout=30)
+    await deps.db.close()
 
 
 async def _on_error(update: object, context: AnyContext) -> None:

@@ -23,6 +23,8 @@ class Deps:
     #: One push at a time; a push asked for meanwhile sets ``push_again``.
     push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     push_again: bool = False
+    #: Pushes started outside the JobQueue (urgent posts); shutdown waits for them.
+    background: set[asyncio.Task[int]] = field(default_factory=set)
 
 
 AnyContext = ContextTypes.DEFAULT_TYPE

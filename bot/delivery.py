@@ -156,7 +156,12 @@ async def push_job(context: AnyContext) -> None:
 
 
 def run_now(context: AnyContext) -> None:
-    """Push at once (urgent posts) instead of waiting for the next tick."""
-    job_queue = context.job_queue
-    assert job_queue is not None
-    job_queue.run_once(push_job, 0, name=f"{JOB_NAME}-now")
+    """Push at once (urgent posts) instead of waiting for the next tick.
+
+    The task is kept in ``Deps.background`` so that shutdown waits for it before the
+    database closes.
+    """
+    d = deps(context)
+    task = asyncio.create_task(push(context.bot, d), name=f"{JOB_NAME}-now")
+    d.background.add(task)
+    task.add_done_callback(d.background.discard)

@@ -125,9 +125,7 @@ def test_foreign_callback_data_is_ignored(data: str | None) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.text(min_size=1, max_size=3000), min_size=1, max_size=6), st.integers(50, 4000)
-)
+@given(st.lists(st.text(min_size=1, max_size=3000), min_size=1, max_size=6), st.integers(50, 4000))
 def test_split_paragraphs_respects_budget_and_loses_no_words(
     paragraphs: list[str], budget: int
 ) -> None:

@@ -20,7 +20,9 @@ def test_seed_page_parses_title_body_and_neighbours() -> None:
     for marker in ("Read Previous", "Read Next", "Most Popular"):
         assert marker not in page.body
     assert page.prev_title == "انفجار “مستودع صواريخ” للنظام السابق في مدينة حمص"
-    assert page.next_title == "وكالة رويترز “رفعت الأسد يغادر بيروت إلى دبي وسط اتهامات بجرائم حرب”."
+    assert (
+        page.next_title == "وكالة رويترز “رفعت الأسد يغادر بيروت إلى دبي وسط اتهامات بجرائم حرب”."
+    )
 
 
 def test_arabic_trailer_never_enters_the_body() -> None:
@@ -103,7 +105,9 @@ async def test_jsonl_rejects_bad_lines_alone_with_file_and_line(
 async def test_same_text_without_url_lands_once(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     path.write_text(
-        _record(title="خبر  مكرر", body="نص واحد") + "\n" + _record(title="خبر مكرر", body="نص  واحد"),
+        _record(title="خبر  مكرر", body="نص واحد")
+        + "\n"
+        + _record(title="خبر مكرر", body="نص  واحد"),
         encoding="utf-8",
     )
     report = await importers.load_paths(db, [path])
