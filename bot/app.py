@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import cast
 
@@ -25,7 +24,8 @@ async def _post_init(application: AnyApplication) -> None:
     """Open the database, finish what a crash left in flight, load the seeds, set the menus."""
     settings: Settings = application.bot_data["settings"]
     db = await open_database(settings.database_path)
-    install(application, Deps(settings=settings, db=db))
+    sender = delivery.Sender(application.bot, db, settings)
+    install(application, Deps(settings=settings, db=db, sender=sender))
     doubtful = await deliveries.recover_in_flight(db)
     if doubtful:
         logger.warning("%d sends were in flight at the last stop; they will be retried", doubtful)
@@ -44,12 +44,14 @@ async def _post_init(application: AnyApplication) -> None:
             [BotCommand(name, text) for name, text in commands],
             language_code=None if language == settings.default_language else language,
         )
+    await deliveries.enqueue_new(db)  # what arrived while the bot was down
+    sender.start()
     job_queue = application.job_queue
     assert job_queue is not None
     job_queue.run_repeating(
-        delivery.push_job,
+        delivery.enqueue_and_wake,
         interval=settings.push_interval_seconds,
-        first=1,
+        first=settings.push_interval_seconds,
         name=delivery.JOB_NAME,
     )
 
@@ -58,9 +60,7 @@ async def _post_shutdown(application: AnyApplication) -> None:
     deps: Deps | None = application.bot_data.get("deps")
     if deps is None:
         return
-    if deps.background:
-        # An urgent push still running: let it finish its sends (they are recorded as it goes).
-        await asyncio.wait(deps.background, timeout=30)
+    await deps.sender.stop()  # messages in flight are answered and recorded first
     await deps.db.close()
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.pacing import Limits
+
 
 class ConfigError(Exception):
     """A missing or bad setting; the message is one line naming the variable."""
@@ -25,6 +27,11 @@ class Settings(BaseSettings):
     push_interval_seconds: int = Field(default=300, ge=1, le=86_400)
     seeds_dir: Path = Path("seeds")
     default_language: Literal["ar", "en"] = "ar"
+    # Telegram's flood limits, as the sender keeps them.
+    private_per_second: float = Field(default=1.0, gt=0, le=100)
+    group_per_minute: int = Field(default=20, ge=1, le=6000)
+    global_per_second: int = Field(default=30, ge=1, le=1000)
+    send_concurrency: int = Field(default=8, ge=1, le=100)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -57,6 +64,13 @@ class Settings(BaseSettings):
             # never echo the token itself
             raise ValueError("does not look like a token from BotFather (digits:secret)")
         return SecretStr(token)
+
+    def limits(self) -> Limits:
+        return Limits(
+            private_per_second=self.private_per_second,
+            group_per_minute=self.group_per_minute,
+            global_per_second=self.global_per_second,
+        )
 
     def token(self) -> str:
         """The token for ``run``; ConfigError when it is missing."""

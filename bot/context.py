@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, ExtBot, JobQueue
@@ -13,6 +12,9 @@ from bot.config import Settings
 from bot.strings import Lang, language_for
 from storage.db import Database
 
+if TYPE_CHECKING:
+    from bot.delivery import Sender
+
 _KEY = "deps"
 
 
@@ -20,11 +22,7 @@ _KEY = "deps"
 class Deps:
     settings: Settings
     db: Database
-    #: One push at a time; a push asked for meanwhile sets ``push_again``.
-    push_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    push_again: bool = False
-    #: Pushes started outside the JobQueue (urgent posts); shutdown waits for them.
-    background: set[asyncio.Task[int]] = field(default_factory=set)
+    sender: Sender
 
 
 AnyContext = ContextTypes.DEFAULT_TYPE

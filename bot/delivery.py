@@ -1,167 +1,439 @@
-"""The scheduled push: every subscriber gets every new article once, oldest first.
+"""Delivery: every subscriber gets every new article once, in order, as fast as Telegram allows.
 
-Each (article, chat) pair is an outbox row in SQLite, marked ``sending`` before the request and
-``sent`` (with the message id) after it, so a restart neither repeats nor skips. Every Telegram
-error has a named outcome: pause, retry later, follow a migration, deactivate, or fail.
+The outbox lives in SQLite (``storage.deliveries``): a row is marked ``sending`` before its
+request and ``sent`` (with the message id) after it, so a crash loses nothing; only a send in
+flight at the crash may arrive twice, and it is counted as doubtful.
+
+The ``Sender`` is one long-running task. It keeps each chat's pending rows in memory, oldest
+first (urgent ones ahead), and picks chats round-robin among those whose pace allows a message
+now (``bot.pacing``), at most ``concurrency`` requests at once. Every Telegram answer has its
+outcome: sent; pause the chat (or everything) for the time a 429 gives; follow a migrated group;
+deactivate a chat that refuses the bot; repair a refused message once as plain text, else fail
+it; retry network errors with bounded backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import html
+import itertools
 import logging
-from collections import defaultdict
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from telegram import Bot
+from telegram.constants import MessageLimit
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import render
-from bot.context import AnyContext, Deps, deps
+from bot.config import Settings
+from bot.context import AnyContext, deps
+from bot.pacing import Limits, Pacer
 from bot.strings import language_for
 from storage import articles, chats, deliveries
+from storage.db import Database
 from storage.deliveries import Due
 
 logger = logging.getLogger(__name__)
 
 JOB_NAME = "push"
+#: Network failures of one message before it is failed for good.
 MAX_ATTEMPTS = 5
+#: A chat whose last this many deliveries all failed is deactivated, and the editors told.
+FAILING_STREAK = 5
 #: BadRequest texts that mean the bot may no longer post in that chat.
 _GONE = (
     "chat not found",
     "not enough rights",
     "need administrator rights",
     "chat_write_forbidden",
+    "have no rights to send",
 )
+#: BadRequest texts about the message itself: worth one plain-text repair.
+_REPAIRABLE = ("can't parse entities", "message is too long", "text must be non-empty")
+#: 429s from this many different chats within a second mean the limit is the bot's, not a chat's.
+_GLOBAL_429_CHATS = 3
 
 
 class Outcome(Enum):
     SENT = "sent"
-    FAILED = "failed"  # this article only; go on with the chat's next one
-    STOP = "stop"  # nothing more for this chat in this round
+    FAILED = "failed"  # this message only; the chat's next one may go
+    RETRY = "retry"  # this message again later (the wait is in Result.wait)
+    GONE = "gone"  # the chat was deactivated: drop what is queued for it
+    MOVED = "moved"  # the group migrated: what is queued now lives under the new id
 
 
-def _later(seconds: float) -> str:
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    wait: float = 0.0
+    flood: bool = False
+    #: The message reached Telegram (SENT, or MOVED after a successful resend).
+    delivered: bool = False
+
+
+def _iso_in(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
 
 
-def _backoff(attempts: int) -> float:
-    """5 s, 10 s, 20 s … capped at 10 minutes."""
-    return float(min(5 * 2 ** max(attempts - 1, 0), 600))
+def backoff(attempts: int) -> float:
+    """2 s, 4 s, 8 s … capped at 5 minutes."""
+    return float(min(2 ** max(attempts, 1), 300))
 
 
-def _seconds(retry_after: object) -> float:
-    """RetryAfter.retry_after is an int, or a timedelta with PTB_TIMEDELTA=1."""
+def seconds_of(retry_after: object) -> float:
+    """RetryAfter.retry_after is a timedelta (PTB_TIMEDELTA=1) or, without it, an int."""
     if isinstance(retry_after, timedelta):
         return retry_after.total_seconds()
-    return float(retry_after)  # type: ignore[arg-type]
+    if isinstance(retry_after, int | float):
+        return float(retry_after)
+    return 5.0
 
 
-async def deliver_one(bot: Bot, d: Deps, item: Due) -> Outcome:
+def _plain(text: str) -> str:
+    """The HTML message reduced to plain text, within Telegram's length."""
+    plain = html.unescape(re.sub(r"<[^>]*>", "", text)).strip() or "…"
+    return render.split_to_fit(plain, int(MessageLimit.MAX_TEXT_LENGTH))[0]
+
+
+class Sender:
+    """Delivers the outbox continuously; ``wake()`` after queueing, ``drain()`` in tests."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        settings: Settings,
+        limits: Limits | None = None,
+        concurrency: int | None = None,
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.settings = settings
+        self.pacer = Pacer(limits or settings.limits())
+        self.concurrency = concurrency or settings.send_concurrency
+        self._queues: dict[int, deque[Due]] = {}
+        self._known: set[tuple[int, int]] = set()
+        self._in_flight: set[int] = set()
+        self._waiting: list[tuple[float, int, int]] = []  # (ready at, seq, chat)
+        self._ready: list[tuple[int, int, int]] = []  # (-priority, seq, chat): round-robin
+        self._scheduled: set[int] = set()
+        self._seq = itertools.count()
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._wake = asyncio.Event()
+        self._dirty = True
+        self._refreshing = False
+        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._recent_429: deque[tuple[float, int]] = deque()
+        self.sent = 0
+        self.throttled = 0
+        self._sent_times: deque[float] = deque()
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="newsbot-sender")
+
+    async def stop(self) -> None:
+        """Stop picking new messages and wait for those in flight to be answered."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=30)
+
+    def wake(self) -> None:
+        """New rows may be in the outbox: read it again."""
+        self._dirty = True
+        self._wake.set()
+
+    async def drain(self, within: float = 30.0) -> None:
+        """Wait until nothing is queued or in flight (retries included)."""
+        self.wake()
+        deadline = time.monotonic() + within
+        while self._dirty or self._refreshing or self._queues or self._in_flight:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the outbox did not drain in time")
+            await asyncio.sleep(0.01)
+
+    def rate(self, now: float | None = None) -> float:
+        """Messages a second over the last minute."""
+        now = time.monotonic() if now is None else now
+        while self._sent_times and self._sent_times[0] < now - 60:
+            self._sent_times.popleft()
+        return len(self._sent_times) / 60.0
+
+    def queue_depth(self) -> int:
+        return sum(len(q) for q in self._queues.values()) + len(self._in_flight)
+
+    # --- scheduling -----------------------------------------------------------------------
+
+    async def _refresh(self) -> None:
+        self._dirty = False
+        self._refreshing = True
+        try:
+            await self._load()
+        finally:
+            self._refreshing = False
+
+    async def _load(self) -> None:
+        now_wall = datetime.now(UTC)
+        now = time.monotonic()
+        touched: set[int] = set()
+        for item in await deliveries.pending(self.db):
+            key = (item.article_id, item.chat_id)
+            if key in self._known:
+                continue
+            self._known.add(key)
+            self._queues.setdefault(item.chat_id, deque()).append(item)
+            touched.add(item.chat_id)
+            if item.not_before:
+                wait = (datetime.fromisoformat(item.not_before) - now_wall).total_seconds()
+                if wait > 0:
+                    self.pacer.pause_chat(item.chat_id, now + wait)
+        for chat_id in touched:
+            queue = self._queues[chat_id]
+            self._queues[chat_id] = deque(sorted(queue, key=lambda d: (-d.priority, d.article_id)))
+            self._schedule(chat_id)
+
+    def _schedule(self, chat_id: int) -> None:
+        """Put a chat with queued messages back in line, unless it is already."""
+        if chat_id in self._in_flight or chat_id in self._scheduled:
+            return
+        if not self._queues.get(chat_id):
+            self._queues.pop(chat_id, None)
+            return
+        self._scheduled.add(chat_id)
+        heapq.heappush(
+            self._waiting, (self.pacer.chat_ready_at(chat_id), next(self._seq), chat_id)
+        )
+
+    def _promote(self, now: float) -> None:
+        while self._waiting and self._waiting[0][0] <= now:
+            _, _, chat_id = heapq.heappop(self._waiting)
+            queue = self._queues.get(chat_id)
+            if not queue:
+                self._scheduled.discard(chat_id)
+                continue
+            if self.pacer.chat_ready_at(chat_id) > now:  # paused since it was queued
+                heapq.heappush(
+                    self._waiting, (self.pacer.chat_ready_at(chat_id), next(self._seq), chat_id)
+                )
+                continue
+            heapq.heappush(self._ready, (-queue[0].priority, next(self._seq), chat_id))
+
+    async def _sleep(self, seconds: float | None) -> None:
+        self._wake.clear()
+        if seconds is not None and seconds <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database or a bug: log, wait, carry on
+                logger.error("sender: %s: %s", type(exc).__name__, exc)
+                logger.debug("sender failure", exc_info=exc)
+                self._dirty = True
+                await asyncio.sleep(1)
+
+    async def _step(self) -> None:
+        if self._dirty:
+            await self._refresh()
+        now = time.monotonic()
+        self._promote(now)
+        if not self._ready:
+            timeout = self._waiting[0][0] - now if self._waiting else None
+            await self._sleep(timeout)
+            return
+        start_at = self.pacer.global_ready_at(now)
+        if start_at > now:
+            await asyncio.sleep(start_at - now)
+            return
+        await self._slots.acquire()
+        _, _, chat_id = heapq.heappop(self._ready)
+        self._scheduled.discard(chat_id)
+        queue = self._queues.get(chat_id)
+        if not queue:
+            self._slots.release()
+            return
+        item = queue.popleft()
+        self._in_flight.add(chat_id)
+        self.pacer.started(time.monotonic())
+        task = asyncio.create_task(self._send(item))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, item: Due) -> None:
+        chat_id = item.chat_id
+        try:
+            try:
+                result = await deliver_one(self.bot, self.db, self.settings, item)
+            except Exception as exc:  # storage trouble: keep the message for later
+                logger.error("delivery of %s to %s: %s", item.article_id, chat_id, exc)
+                result = Result(Outcome.RETRY, wait=backoff(item.attempts + 1))
+            now = time.monotonic()
+            self.pacer.finished(chat_id, item.kind, now)
+            if result.delivered:
+                self.sent += 1
+                self._sent_times.append(now)
+            if result.outcome in (Outcome.SENT, Outcome.FAILED):
+                self._known.discard((item.article_id, chat_id))
+                if result.outcome is Outcome.FAILED:
+                    await self._check_streak(item)
+            elif result.outcome is Outcome.RETRY:
+                self._queues.setdefault(chat_id, deque()).appendleft(
+                    replace(item, attempts=item.attempts + 1)
+                )
+                self.pacer.pause_chat(chat_id, now + result.wait)
+                if result.flood:
+                    self._note_429(chat_id, now, result.wait)
+            else:  # GONE or MOVED: what was queued is no longer valid under this id
+                for queued in self._queues.pop(chat_id, deque()):
+                    self._known.discard((queued.article_id, chat_id))
+                self._known.discard((item.article_id, chat_id))
+                self.pacer.forget(chat_id)
+                if result.outcome is Outcome.MOVED:
+                    self._dirty = True
+        finally:
+            self._in_flight.discard(chat_id)
+            self._schedule(chat_id)
+            self._slots.release()
+            self._wake.set()
+
+    def _note_429(self, chat_id: int, now: float, wait: float) -> None:
+        """Several chats throttled at once: the limit is the bot's; pause everything."""
+        self.throttled += 1
+        self._recent_429.append((now, chat_id))
+        while self._recent_429 and self._recent_429[0][0] < now - 1:
+            self._recent_429.popleft()
+        if len({c for _, c in self._recent_429}) >= _GLOBAL_429_CHATS:
+            logger.warning("flood control on many chats: everything waits %.0f s", wait)
+            self.pacer.pause_all(now + wait)
+
+    async def _check_streak(self, item: Due) -> None:
+        outcomes = await deliveries.recent_outcomes(self.db, item.chat_id, FAILING_STREAK)
+        if len(outcomes) == FAILING_STREAK and all(o == "failed" for o in outcomes):
+            reason = f"the last {FAILING_STREAK} messages failed"
+            await chats.unsubscribe(self.db, item.chat_id, reason=reason)
+            await notify_admins(self.bot, self.db, self.settings, item.chat_id, reason)
+
+
+async def notify_admins(
+    bot: Bot, db: Database, settings: Settings, chat_id: int, reason: str
+) -> None:
+    """Tell the editors that a group or channel stopped receiving, and why (best effort)."""
+    chat = await chats.get_chat(db, chat_id)
+    if chat is None or chat.kind == "private":
+        return
+    name = f"@{chat.username}" if chat.username else (chat.title or str(chat_id))
+    for admin_id in sorted(settings.admin_ids):
+        text = render.t(
+            settings.default_language, "admin_chat_deactivated", chat=name, reason=reason
+        )
+        try:
+            await bot.send_message(admin_id, text)
+        except Exception as exc:  # the editor may never have started the bot
+            logger.info("could not tell editor %s: %s", admin_id, exc)
+
+
+async def deliver_one(bot: Bot, db: Database, settings: Settings, item: Due) -> Result:
     """Send one article to one chat and record what happened."""
-    db = d.db
     article = await articles.get(db, item.article_id)
     if article is None:
         await deliveries.mark_failed(db, item.article_id, item.chat_id, "article deleted")
-        return Outcome.FAILED
-    language = language_for(item.language, d.settings.default_language)
+        return Result(Outcome.FAILED)
+    language = language_for(item.language, settings.default_language)
     message = render.push_message(
         article, language, bot.username or "", private=item.kind == "private"
     )
     chat_id = item.chat_id
+    text: str = message.text
+    parse_mode: str | None = "HTML"
+    repaired = moved = False
     await deliveries.mark_sending(db, item.article_id, chat_id)
-    for _ in range(2):  # a second pass only after following a migration
+    while True:
         try:
-            sent = await bot.send_message(chat_id, message.text, reply_markup=message.keyboard)
+            sent = await bot.send_message(
+                chat_id, text, parse_mode=parse_mode, reply_markup=message.keyboard
+            )
         except ChatMigrated as exc:
-            logger.info("chat %s migrated to %s", chat_id, exc.new_chat_id)
+            if moved:
+                await deliveries.mark_retry(db, item.article_id, chat_id, "migrated", _iso_in(5))
+                return Result(Outcome.MOVED)
+            logger.info("chat %s became %s", chat_id, exc.new_chat_id)
             await chats.migrate_chat(db, chat_id, exc.new_chat_id)
-            chat_id = exc.new_chat_id
+            chat_id, moved = exc.new_chat_id, True
             continue
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            wait = seconds_of(exc.retry_after)
             logger.warning("flood control: chat %s waits %.0f s", chat_id, wait)
-            await deliveries.mark_retry(db, item.article_id, chat_id, "retry after", _later(wait))
-            return Outcome.STOP
-        except Forbidden as exc:
-            logger.info("chat %s refuses the bot (%s): deactivated", chat_id, exc.message)
-            await chats.unsubscribe(db, chat_id, reason=f"forbidden: {exc.message}")
-            return Outcome.STOP
-        except BadRequest as exc:
-            if any(g in exc.message.lower() for g in _GONE):
-                logger.info("chat %s is gone (%s): deactivated", chat_id, exc.message)
-                await chats.unsubscribe(db, chat_id, reason=exc.message)
-                return Outcome.STOP
-            logger.error("article %s refused for chat %s: %s", item.article_id, chat_id, exc)
-            await deliveries.mark_failed(db, item.article_id, chat_id, exc.message)
-            return Outcome.FAILED
-        except (TimedOut, NetworkError) as exc:  # TimedOut: it may have arrived; retry anyway
-            attempts = item.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                await deliveries.mark_failed(db, item.article_id, chat_id, f"network: {exc}")
-                return Outcome.FAILED
             await deliveries.mark_retry(
-                db, item.article_id, chat_id, f"network: {exc}", _later(_backoff(attempts))
+                db, item.article_id, chat_id, "flood control", _iso_in(wait)
             )
-            return Outcome.STOP
+            return Result(Outcome.RETRY, wait=wait, flood=True)
+        except Forbidden as exc:
+            return await _gone(bot, db, settings, chat_id, exc.message)
+        except BadRequest as exc:
+            reason = exc.message
+            if any(g in reason.lower() for g in _GONE):
+                return await _gone(bot, db, settings, chat_id, reason)
+            if not repaired and any(r in reason.lower() for r in _REPAIRABLE):
+                logger.warning(
+                    "article %s refused (%s): resent as plain text", item.article_id, reason
+                )
+                text, parse_mode, repaired = _plain(text), None, True
+                continue
+            logger.error("article %s refused for chat %s: %s", item.article_id, chat_id, reason)
+            await deliveries.mark_failed(db, item.article_id, chat_id, reason)
+            return Result(Outcome.FAILED)
+        except (TimedOut, NetworkError) as exc:
+            # TimedOut: Telegram may have delivered it; a resend is counted as doubtful.
+            attempts = item.attempts + 1
+            reason = f"{type(exc).__name__}: {exc.message}"
+            if attempts >= MAX_ATTEMPTS:
+                await deliveries.mark_failed(db, item.article_id, chat_id, reason)
+                return Result(Outcome.FAILED)
+            wait = backoff(attempts)
+            await deliveries.mark_retry(
+                db,
+                item.article_id,
+                chat_id,
+                reason,
+                _iso_in(wait),
+                doubtful=isinstance(exc, TimedOut),
+            )
+            return Result(Outcome.RETRY, wait=wait)
         await deliveries.mark_sent(db, item.article_id, chat_id, sent.message_id)
-        return Outcome.SENT
-    await deliveries.mark_retry(db, item.article_id, chat_id, "migrated twice", _later(5))
-    return Outcome.STOP
+        return Result(Outcome.MOVED if moved else Outcome.SENT, delivered=True)
 
 
-async def _deliver_chat(bot: Bot, d: Deps, items: list[Due]) -> int:
-    """One chat's due articles in order; stop at the first outcome that says so."""
-    sent = 0
-    for item in items:
-        outcome = await deliver_one(bot, d, item)
-        if outcome is Outcome.SENT:
-            sent += 1
-        elif outcome is Outcome.STOP:
-            break
-    return sent
+async def _gone(bot: Bot, db: Database, settings: Settings, chat_id: int, reason: str) -> Result:
+    """The chat refuses the bot: deactivate it (what it was owed is skipped) and tell editors."""
+    logger.info("chat %s refuses the bot (%s): subscription deactivated", chat_id, reason)
+    await chats.unsubscribe(db, chat_id, reason=reason)
+    await notify_admins(bot, db, settings, chat_id, reason)
+    return Result(Outcome.GONE)
 
 
-async def push(bot: Bot, d: Deps) -> int:
-    """Queue what is new and deliver everything due; return how many messages were sent.
-
-    Only one push runs at a time; a push asked for meanwhile runs right after it.
-    """
-    if d.push_lock.locked():
-        d.push_again = True
-        return 0
-    total = 0
-    async with d.push_lock:
-        while True:
-            d.push_again = False
-            await deliveries.enqueue_new(d.db)
-            by_chat: dict[int, list[Due]] = defaultdict(list)
-            for item in await deliveries.due(d.db):
-                by_chat[item.chat_id].append(item)
-            # Chats in parallel (the rate limiter paces them), each chat oldest first.
-            results = await asyncio.gather(
-                *(_deliver_chat(bot, d, items) for items in by_chat.values())
-            )
-            total += sum(results)
-            if not d.push_again:
-                break
-    if total:
-        logger.info("push sent %d messages", total)
-    return total
-
-
-async def push_job(context: AnyContext) -> None:
-    """The JobQueue callback."""
-    await push(context.bot, deps(context))
-
-
-def run_now(context: AnyContext) -> None:
-    """Push at once (urgent posts) instead of waiting for the next tick.
-
-    The task is kept in ``Deps.background`` so that shutdown waits for it before the
-    database closes.
-    """
+async def enqueue_and_wake(context: AnyContext) -> None:
+    """The JobQueue tick: queue what arrived since the last one and wake the sender."""
     d = deps(context)
-    task = asyncio.create_task(push(context.bot, d), name=f"{JOB_NAME}-now")
-    d.background.add(task)
-    task.add_done_callback(d.background.discard)
+    added = await deliveries.enqueue_new(d.db)
+    if added:
+        logger.info("queued %d deliveries", added)
+    d.sender.wake()

@@ -243,6 +243,10 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "possible duplicates {doubtful}"
         ),
     },
+    "admin_chat_deactivated": {
+        "ar": "⚠️ توقف الإرسال إلى {chat}: {reason}. أصلح السبب ثم أعد الاشتراك.",
+        "en": "⚠️ Stopped sending to {chat}: {reason}. Fix the cause, then subscribe again.",
+    },
     "admin_only": {
         "ar": "هذا الأمر للمحررين فقط.",
         "en": "This command is for editors only.",

@@ -7,7 +7,8 @@ has no idempotency key and the message may or may not have arrived.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from storage.db import Database, utcnow
 
@@ -22,6 +23,8 @@ class Due:
     language: str | None
     attempts: int
     priority: int
+    #: Not to be sent before this UTC ISO time (a retry's wait), or None.
+    not_before: str | None = None
 
 
 async def enqueue_new(db: Database) -> int:
@@ -68,17 +71,27 @@ async def recover_in_flight(db: Database) -> int:
         return max(cur.rowcount, 0)
 
 
-async def due(db: Database, limit: int = 10_000) -> list[Due]:
-    """Pending deliveries whose time has come: urgent first, then oldest article first."""
+async def pending(db: Database, limit: int = 100_000) -> list[Due]:
+    """Every pending delivery of an active subscription: urgent first, then oldest article.
+
+    Rows waiting for a retry come too, with ``not_before``; the sender keeps their time.
+    """
     async with db.conn.execute(
-        "SELECT d.article_id, d.chat_id, c.kind, c.language, d.attempts, d.priority"
+        "SELECT d.article_id, d.chat_id, c.kind, c.language, d.attempts, d.priority,"
+        " d.next_attempt_at"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
         " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
-        " WHERE d.state = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
+        " WHERE d.state = 'pending'"
         " ORDER BY d.priority DESC, d.article_id, d.chat_id LIMIT ?",
-        (utcnow(), limit),
+        (limit,),
     ) as cur:
         return [Due(*row) for row in await cur.fetchall()]
+
+
+async def due(db: Database, limit: int = 100_000) -> list[Due]:
+    """Pending deliveries whose time has come."""
+    now = utcnow()
+    return [d for d in await pending(db, limit) if d.not_before is None or d.not_before <= now]
 
 
 async def _set(db: Database, article_id: int, chat_id: int, sql: str, *args: object) -> None:
@@ -102,16 +115,26 @@ async def mark_failed(db: Database, article_id: int, chat_id: int, error: str) -
 
 
 async def mark_retry(
-    db: Database, article_id: int, chat_id: int, error: str, next_attempt_at: str
+    db: Database,
+    article_id: int,
+    chat_id: int,
+    error: str,
+    next_attempt_at: str,
+    *,
+    doubtful: bool = False,
 ) -> None:
-    """Back to pending, not before ``next_attempt_at`` (UTC ISO text)."""
+    """Back to pending, not before ``next_attempt_at`` (UTC ISO text).
+
+    ``doubtful``: the failed send may have arrived all the same (a time-out).
+    """
     await _set(
         db,
         article_id,
         chat_id,
-        "state = 'pending', error = ?, next_attempt_at = ?",
+        "state = 'pending', error = ?, next_attempt_at = ?, doubtful = max(doubtful, ?)",
         error,
         next_attempt_at,
+        int(doubtful),
     )
 
 
@@ -134,3 +157,57 @@ async def counts(db: Database) -> DeliveryCounts:
         row = await cur.fetchone()
     assert row is not None
     return DeliveryCounts(*(int(v) for v in row))
+
+
+async def recent_outcomes(db: Database, chat_id: int, n: int) -> list[str]:
+    """The states of a chat's last ``n`` finished deliveries, newest first."""
+    async with db.conn.execute(
+        "SELECT state FROM deliveries WHERE chat_id = ? AND state IN ('sent', 'failed')"
+        " ORDER BY updated_at DESC, article_id DESC LIMIT ?",
+        (chat_id, n),
+    ) as cur:
+        return [str(r[0]) for r in await cur.fetchall()]
+
+
+async def sent_in_last(db: Database, seconds: int) -> int:
+    """How many deliveries were sent in the last ``seconds`` (for the send rate)."""
+    since = (datetime.now(UTC) - timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
+    async with db.conn.execute(
+        "SELECT count(*) FROM deliveries WHERE state = 'sent' AND updated_at >= ?", (since,)
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@dataclass(frozen=True)
+class ArticleReport:
+    """What happened to one article's deliveries."""
+
+    article_id: int
+    title: str
+    sent: int
+    pending: int
+    failed: dict[str, int] = field(default_factory=dict)
+
+
+async def latest_reports(db: Database, limit: int = 5) -> list[ArticleReport]:
+    """For the newest articles that were queued: chats reached, pending, failed by reason."""
+    async with db.conn.execute(
+        "SELECT a.id, a.title,"
+        " coalesce(sum(d.state = 'sent'), 0), coalesce(sum(d.state IN ('pending', 'sending')), 0)"
+        " FROM articles a JOIN deliveries d ON d.article_id = a.id"
+        " GROUP BY a.id ORDER BY a.id DESC LIMIT ?",
+        (limit,),
+    ) as cur:
+        rows = await cur.fetchall()
+    reports = []
+    for article_id, title, sent, waiting in rows:
+        async with db.conn.execute(
+            "SELECT coalesce(error, 'unknown'), count(*) FROM deliveries"
+            " WHERE article_id = ? AND state = 'failed' GROUP BY 1 ORDER BY 2 DESC",
+            (article_id,),
+        ) as cur:
+            failed = {str(reason): int(n) for reason, n in await cur.fetchall()}
+        reports.append(ArticleReport(int(article_id), str(title), int(sent), int(waiting), failed))
+    return reports

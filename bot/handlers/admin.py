@@ -8,7 +8,7 @@ import re
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot import delivery, render
+from bot import render
 from bot.context import AnyApplication, AnyContext, deps, is_admin, lang
 from bot.handlers.common import reply
 from bot.render import t
@@ -80,7 +80,7 @@ async def _publish(update: Update, context: AnyContext, urgent: bool) -> None:
     assert article is not None
     if urgent:
         queued = await deliveries.enqueue_article(db, article_id, priority=1)
-        delivery.run_now(context)
+        deps(context).sender.wake()
         intro = t(language, "post_urgent", id=article_id, n=queued)
     else:
         intro = t(language, "post_stored", id=article_id)

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot import delivery
 from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.context import AnyApplication, AnyContext, Deps
+from storage import deliveries
 from tests.conftest import SEEDS
 from tests.standin import FakeTelegram, SentMessage
 
@@ -94,8 +94,15 @@ class Harness:
         raise AssertionError(f"no button with {label!r}: {message.button_texts()}")
 
     async def push(self) -> int:
-        """Run the scheduled push once, as the JobQueue would."""
-        return await delivery.push(self.app.bot, self.deps)
+        """A push tick, as the JobQueue runs it; wait until the outbox is empty again.
+
+        Returns the number of messages Telegram accepted meanwhile.
+        """
+        sender = self.deps.sender
+        before = sender.sent
+        await deliveries.enqueue_new(self.deps.db)
+        await sender.drain()
+        return sender.sent - before
 
 
 @pytest.fixture
@@ -115,6 +122,10 @@ def settings(tmp_path: Path, tg: FakeTelegram) -> Settings:
         admin_ids=str(ADMIN),
         seeds_dir=SEEDS,
         push_interval_seconds=3600,
+        # Fast pacing for journeys; the pacing tests set Telegram's own numbers.
+        private_per_second=50,
+        group_per_minute=3000,
+        global_per_second=500,
         _env_file=None,
     )
 

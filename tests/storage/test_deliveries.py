@@ -40,6 +40,10 @@ async def test_states_and_counts(db: Database) -> None:
     await deliveries.mark_retry(db, b, 1, "retry after", "2999-01-01T00:00:00+00:00")
     due = [(d.article_id, d.chat_id) for d in await deliveries.due(db)]
     assert due == [(b, 2)]  # (b, 1) waits for its time
+    waiting = [d for d in await deliveries.pending(db) if d.not_before]
+    assert [(d.article_id, d.chat_id, d.not_before) for d in waiting] == [
+        (b, 1, "2999-01-01T00:00:00+00:00")
+    ]
     counts = await deliveries.counts(db)
     assert (counts.sent, counts.failed, counts.pending) == (1, 1, 2)
 
