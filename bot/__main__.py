@@ -11,16 +11,44 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from telegram.error import InvalidToken, TelegramError
+
 from bot.config import ConfigError, Settings, load_settings
 from storage import Database, articles, importers, open_database, search
 
 
+class OneLineFormatter(logging.Formatter):
+    """Log records with any exception reduced to one line: no traceback reaches a terminal."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__(fmt)
+        self.secrets: list[str] = []
+
+    def formatException(self, ei: Any) -> str:
+        exc = ei[1]
+        return f"  ({type(exc).__name__}: {exc})" if exc is not None else ""
+
+    def formatStack(self, stack_info: str) -> str:
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record).replace("\n  (", " (")
+        for secret in self.secrets:  # PTB puts the token in some error texts
+            text = text.replace(secret, "<BOT_TOKEN>")
+        return text
+
+
+_FORMATTER = OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def _setup_logging(verbose: bool) -> None:
     """INFO for the running bot; only warnings for the one-shot commands."""
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        level=logging.INFO if verbose else logging.WARNING,
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(_FORMATTER)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+    # The sender logs each 429 and what it does about it; PTB's limiter would add a second,
+    # louder line for every one.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     # httpx logs every request URL, and the URL carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -156,12 +184,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "run":
-            settings.token()  # fail early, with a clear line, when it is missing
+            _FORMATTER.secrets.append(settings.token())  # also fails early when it is missing
             return _run(settings)
         return asyncio.run(_with_db(settings, args))
     except ConfigError as exc:
         print(f"newsbot: configuration error: {exc}", file=sys.stderr)
         return 2
+    except InvalidToken:
+        print("newsbot: Telegram refused BOT_TOKEN: check it with @BotFather", file=sys.stderr)
+        return 2
+    except TelegramError as exc:
+        print(f"newsbot: cannot work with Telegram: {exc.message}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except OSError as exc:

@@ -20,14 +20,23 @@ class SearchPage:
     offset: int
 
 
-Callback = OpenArticle | SearchPage
+@dataclass(frozen=True)
+class SubscribeChat:
+    """An editor's "subscribe this channel" button, offered when the bot is made its admin."""
+
+    chat_id: int
+
+
+Callback = OpenArticle | SearchPage | SubscribeChat
 
 
 def encode(cb: Callback) -> str:
     if isinstance(cb, OpenArticle):
         data = f"a:{cb.article_id:d}"
-    else:
+    elif isinstance(cb, SearchPage):
         data = f"q:{cb.query_id:d}:{cb.offset:d}"
+    else:
+        data = f"s:{cb.chat_id:d}"
     if len(data.encode()) > MAX_BYTES:  # pragma: no cover - ints cannot get there
         raise ValueError("callback data over 64 bytes")
     return data
@@ -38,6 +47,8 @@ def decode(data: str | None) -> Callback | None:
     if not data:
         return None
     kind, _, rest = data.partition(":")
+    if kind == "s" and rest.startswith("-") and rest[1:].isdigit() and len(rest) < 20:
+        return SubscribeChat(int(rest))
     fields = rest.split(":")
     if not all(f.isdigit() and len(f) < 19 for f in fields):
         return None

@@ -65,6 +65,7 @@ class Outcome(Enum):
     SENT = "sent"
     FAILED = "failed"  # this message only; the chat's next one may go
     RETRY = "retry"  # this message again later (the wait is in Result.wait)
+    SKIPPED = "skipped"  # no longer owed (the chat unsubscribed meanwhile)
     GONE = "gone"  # the chat was deactivated: drop what is queued for it
     MOVED = "moved"  # the group migrated: what is queued now lives under the new id
 
@@ -82,9 +83,10 @@ def _iso_in(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
 
 
-def backoff(attempts: int) -> float:
-    """2 s, 4 s, 8 s … capped at 5 minutes."""
-    return float(min(2 ** max(attempts, 1), 300))
+def backoff(attempts: int, base: float = 2.0) -> float:
+    """2 s, 4 s, 8 s … (with the default base) capped at 5 minutes."""
+    exponent: int = max(attempts, 1) - 1
+    return min(base * float(1 << exponent), 300.0)
 
 
 def seconds_of(retry_after: object) -> float:
@@ -112,12 +114,14 @@ class Sender:
         settings: Settings,
         limits: Limits | None = None,
         concurrency: int | None = None,
+        retry_base: float = 2.0,
     ) -> None:
         self.bot = bot
         self.db = db
         self.settings = settings
         self.pacer = Pacer(limits or settings.limits())
         self.concurrency = concurrency or settings.send_concurrency
+        self.retry_base = retry_base
         self._queues: dict[int, deque[Due]] = {}
         self._known: set[tuple[int, int]] = set()
         self._in_flight: set[int] = set()
@@ -134,7 +138,6 @@ class Sender:
         self._recent_429: deque[tuple[float, int]] = deque()
         self.sent = 0
         self.throttled = 0
-        self._sent_times: deque[float] = deque()
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -165,13 +168,6 @@ class Sender:
             if time.monotonic() > deadline:
                 raise TimeoutError("the outbox did not drain in time")
             await asyncio.sleep(0.01)
-
-    def rate(self, now: float | None = None) -> float:
-        """Messages a second over the last minute."""
-        now = time.monotonic() if now is None else now
-        while self._sent_times and self._sent_times[0] < now - 60:
-            self._sent_times.popleft()
-        return len(self._sent_times) / 60.0
 
     def queue_depth(self) -> int:
         return sum(len(q) for q in self._queues.values()) + len(self._in_flight)
@@ -282,19 +278,20 @@ class Sender:
         chat_id = item.chat_id
         try:
             try:
-                result = await deliver_one(self.bot, self.db, self.settings, item)
+                result = await deliver_one(
+                    self.bot, self.db, self.settings, item, retry_base=self.retry_base
+                )
             except Exception as exc:  # storage trouble: keep the message for later
                 logger.error("delivery of %s to %s: %s", item.article_id, chat_id, exc)
-                result = Result(Outcome.RETRY, wait=backoff(item.attempts + 1))
+                result = Result(Outcome.RETRY, wait=backoff(item.attempts + 1, self.retry_base))
             now = time.monotonic()
             self.pacer.finished(chat_id, item.kind, now)
             if result.delivered:
                 self.sent += 1
-                self._sent_times.append(now)
-            if result.outcome in (Outcome.SENT, Outcome.FAILED):
+            if result.outcome is Outcome.FAILED and await self._keeps_failing(item):
+                result = Result(Outcome.GONE)
+            if result.outcome in (Outcome.SENT, Outcome.FAILED, Outcome.SKIPPED):
                 self._known.discard((item.article_id, chat_id))
-                if result.outcome is Outcome.FAILED:
-                    await self._check_streak(item)
             elif result.outcome is Outcome.RETRY:
                 self._queues.setdefault(chat_id, deque()).appendleft(
                     replace(item, attempts=item.attempts + 1)
@@ -325,12 +322,15 @@ class Sender:
             logger.warning("flood control on many chats: everything waits %.0f s", wait)
             self.pacer.pause_all(now + wait)
 
-    async def _check_streak(self, item: Due) -> None:
+    async def _keeps_failing(self, item: Due) -> bool:
+        """After a failure: deactivate the chat when its last few deliveries all failed."""
         outcomes = await deliveries.recent_outcomes(self.db, item.chat_id, FAILING_STREAK)
-        if len(outcomes) == FAILING_STREAK and all(o == "failed" for o in outcomes):
-            reason = f"the last {FAILING_STREAK} messages failed"
-            await chats.unsubscribe(self.db, item.chat_id, reason=reason)
-            await notify_admins(self.bot, self.db, self.settings, item.chat_id, reason)
+        if len(outcomes) < FAILING_STREAK or any(o != "failed" for o in outcomes):
+            return False
+        reason = f"the last {FAILING_STREAK} messages failed"
+        await chats.unsubscribe(self.db, item.chat_id, reason=reason)
+        await notify_admins(self.bot, self.db, self.settings, item.chat_id, reason)
+        return True
 
 
 async def notify_admins(
@@ -351,7 +351,9 @@ async def notify_admins(
             logger.info("could not tell editor %s: %s", admin_id, exc)
 
 
-async def deliver_one(bot: Bot, db: Database, settings: Settings, item: Due) -> Result:
+async def deliver_one(
+    bot: Bot, db: Database, settings: Settings, item: Due, *, retry_base: float = 2.0
+) -> Result:
     """Send one article to one chat and record what happened."""
     article = await articles.get(db, item.article_id)
     if article is None:
@@ -365,7 +367,8 @@ async def deliver_one(bot: Bot, db: Database, settings: Settings, item: Due) -> 
     text: str = message.text
     parse_mode: str | None = "HTML"
     repaired = moved = False
-    await deliveries.mark_sending(db, item.article_id, chat_id)
+    if not await deliveries.mark_sending(db, item.article_id, chat_id):
+        return Result(Outcome.SKIPPED)
     while True:
         try:
             sent = await bot.send_message(
@@ -408,7 +411,7 @@ async def deliver_one(bot: Bot, db: Database, settings: Settings, item: Due) -> 
             if attempts >= MAX_ATTEMPTS:
                 await deliveries.mark_failed(db, item.article_id, chat_id, reason)
                 return Result(Outcome.FAILED)
-            wait = backoff(attempts)
+            wait = backoff(attempts, retry_base)
             await deliveries.mark_retry(
                 db,
                 item.article_id,

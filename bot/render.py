@@ -18,6 +18,7 @@ from telegram.constants import MessageLimit
 from bot import callbacks
 from bot.strings import MONTHS, STRINGS, Lang
 from storage.articles import Article, parse_published_at
+from storage.deliveries import ArticleReport
 from storage.search import SearchResult
 
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
@@ -335,6 +336,48 @@ def search_message(result: SearchResult, lang: Lang, offset: int, query_id: int)
 def preview_messages(article: Article, lang: Lang, intro: str) -> list[Message]:
     """What an editor sees after /post: the confirmation, then the article as readers will."""
     return [Message(intro), *article_messages(article, lang, None, None)]
+
+
+def stats_message(
+    lang: Lang,
+    totals: dict[str, object],
+    reports: Sequence[ArticleReport],
+) -> Message:
+    """The editors' /stats: totals, then what happened to each of the latest articles."""
+    blocks = [t(lang, "stats", **totals)]
+    if reports:
+        lines = [t(lang, "stats_articles")]
+        for r in reports:
+            failed = (
+                str(sum(r.failed.values()))
+                + " ("
+                + "، ".join(f"{_cut(reason, 60)}: {n}" for reason, n in r.failed.items())
+                + ")"
+                if r.failed
+                else "0"
+            )
+            lines.append(
+                t(
+                    lang,
+                    "stats_article",
+                    id=r.article_id,
+                    title=_cut(r.title, 60),
+                    sent=r.sent,
+                    pending=r.pending,
+                    failed=failed,
+                )
+            )
+        blocks.append("\n\n".join(lines))
+    return Message("\n\n".join(blocks))
+
+
+def offer_subscription(lang: Lang, chat_id: int, name: str) -> Message:
+    """Offered to an editor who made the bot an admin of a channel."""
+    button = InlineKeyboardButton(
+        STRINGS["btn_subscribe_chat"][lang].format(chat=_cut(name, 40)),
+        callback_data=callbacks.encode(callbacks.SubscribeChat(chat_id)),
+    )
+    return Message(t(lang, "offer_channel", chat=name), InlineKeyboardMarkup([[button]]))
 
 
 def plain(text: str) -> Message:

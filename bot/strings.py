@@ -232,7 +232,8 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "📊 <b>الإحصاءات</b>\n"
             "المقالات: {articles}\n"
             "الاشتراكات النشطة: {subs} (خاصة {private}، مجموعات {groups}، قنوات {channels})\n"
-            "الإرسال: تم {sent}، فشل {failed}، بالانتظار {pending}، تكرار محتمل {doubtful}"
+            "الإرسال: تم {sent}، فشل {failed}، بالانتظار {pending}، تكرار محتمل {doubtful}\n"
+            "الطابور: {depth} رسالة؛ السرعة: {rate} رسالة/ث في آخر دقيقة"
         ),
         "en": (
             "📊 <b>Stats</b>\n"
@@ -240,13 +241,24 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "Active subscriptions: {subs} (private {private}, groups {groups}, "
             "channels {channels})\n"
             "Deliveries: sent {sent}, failed {failed}, pending {pending}, "
-            "possible duplicates {doubtful}"
+            "possible duplicates {doubtful}\n"
+            "Queue: {depth} messages; rate: {rate} messages/s over the last minute"
         ),
+    },
+    "stats_articles": {"ar": "<b>آخر المقالات المرسلة</b>", "en": "<b>Latest articles sent</b>"},
+    "stats_article": {
+        "ar": "#{id} {title}\nوصل إلى {sent}، بالانتظار {pending}، فشل {failed}",
+        "en": "#{id} {title}\nreached {sent}, pending {pending}, failed {failed}",
     },
     "admin_chat_deactivated": {
         "ar": "⚠️ توقف الإرسال إلى {chat}: {reason}. أصلح السبب ثم أعد الاشتراك.",
         "en": "⚠️ Stopped sending to {chat}: {reason}. Fix the cause, then subscribe again.",
     },
+    "offer_channel": {
+        "ar": "أصبح البوت مشرفاً في {chat} ويمكنه النشر فيها. هل تريد نشر المقالات الجديدة هناك؟",
+        "en": "The bot is now an admin of {chat} and may post there. Publish new articles there?",
+    },
+    "btn_subscribe_chat": {"ar": "✅ اشترك {chat}", "en": "✅ Subscribe {chat}"},
     "admin_only": {
         "ar": "هذا الأمر للمحررين فقط.",
         "en": "This command is for editors only.",

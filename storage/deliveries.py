@@ -102,8 +102,16 @@ async def _set(db: Database, article_id: int, chat_id: int, sql: str, *args: obj
         )
 
 
-async def mark_sending(db: Database, article_id: int, chat_id: int) -> None:
-    await _set(db, article_id, chat_id, "state = 'sending', attempts = attempts + 1")
+async def mark_sending(db: Database, article_id: int, chat_id: int) -> bool:
+    """Claim a pending row for sending; False when it is no longer pending (say, the chat
+    unsubscribed meanwhile), and then it must not be sent."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+            " WHERE article_id = ? AND chat_id = ? AND state = 'pending'",
+            (utcnow(), article_id, chat_id),
+        )
+        return cur.rowcount > 0
 
 
 async def mark_sent(db: Database, article_id: int, chat_id: int, message_id: int) -> None:

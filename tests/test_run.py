@@ -57,3 +57,26 @@ async def test_run_polls_subscribes_posts_and_pushes(tmp_path: Path) -> None:
     assert "seeds: 1 added" in stderr
     await asyncio.sleep(0)
     assert len([m for m in tg.messages(READER) if m.bold()[:1] == ["خبر من المحرر"]]) == 1
+
+
+async def test_run_with_a_refused_token_says_so_in_one_line(tmp_path: Path) -> None:
+    tg = FakeTelegram()
+    await tg.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ADMIN_"))}
+    env.update(
+        BOT_TOKEN="999:WRONG-TOKEN",
+        TELEGRAM_API_URL=tg.base_url,
+        DATABASE_PATH=str(tmp_path / "news.db"),
+        SEEDS_DIR=str(SEEDS),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr_bytes = await asyncio.wait_for(process.communicate(), 30)
+    await tg.stop()
+    stderr = stderr_bytes.decode()
+    assert process.returncode == 2
+    assert "Telegram refused BOT_TOKEN" in stderr
+    assert "Traceback" not in stderr
+    assert "WRONG-TOKEN" not in stderr

@@ -103,23 +103,24 @@ async def stats(update: Update, context: AnyContext) -> None:
     if not is_admin(update, context):
         await reply(update, context, [render.Message(t(language, "admin_only"))])
         return
-    db = deps(context).db
-    by_kind = await chats.count_active_by_kind(db)
-    counts = await deliveries.counts(db)
-    text = t(
-        language,
-        "stats",
-        articles=await articles.count(db),
-        subs=sum(by_kind.values()),
-        private=by_kind.get("private", 0),
-        groups=by_kind.get("group", 0) + by_kind.get("supergroup", 0),
-        channels=by_kind.get("channel", 0),
-        sent=counts.sent,
-        failed=counts.failed,
-        pending=counts.pending,
-        doubtful=counts.doubtful,
-    )
-    await reply(update, context, [render.Message(text)])
+    d = deps(context)
+    by_kind = await chats.count_active_by_kind(d.db)
+    counts = await deliveries.counts(d.db)
+    totals: dict[str, object] = {
+        "articles": await articles.count(d.db),
+        "subs": sum(by_kind.values()),
+        "private": by_kind.get("private", 0),
+        "groups": by_kind.get("group", 0) + by_kind.get("supergroup", 0),
+        "channels": by_kind.get("channel", 0),
+        "sent": counts.sent,
+        "failed": counts.failed,
+        "pending": counts.pending,
+        "doubtful": counts.doubtful,
+        "depth": counts.pending,
+        "rate": f"{await deliveries.sent_in_last(d.db, 60) / 60:.1f}",
+    }
+    reports = await deliveries.latest_reports(d.db, 5)
+    await reply(update, context, [render.stats_message(language, totals, reports)])
 
 
 def register(application: AnyApplication) -> None:

@@ -6,17 +6,30 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import ChatFullInfo, ChatMemberAdministrator, ChatMemberOwner, Update
+from telegram import (
+    ChatFullInfo,
+    ChatMember,
+    ChatMemberAdministrator,
+    ChatMemberOwner,
+    ChatMemberRestricted,
+    Update,
+)
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
-from bot import render
+from bot import callbacks, delivery, render
 from bot.context import AnyApplication, AnyContext, deps, lang
 from bot.handlers.common import command_text, reply
 from bot.handlers.reader import remember_chat
 from bot.render import t
-from bot.strings import Lang
+from bot.strings import Lang, language_for
 from storage import chats
 
 logger = logging.getLogger(__name__)
@@ -176,6 +189,90 @@ async def channel_command(update: Update, context: AnyContext) -> None:
     await context.bot.send_message(chat.id, t(language, key))
 
 
+def bot_can_post(member: ChatMember, chat_type: str) -> bool:
+    """Whether the bot, as this member of a chat, may post there."""
+    if isinstance(member, ChatMemberOwner):
+        return True
+    if chat_type == ChatType.CHANNEL:
+        return isinstance(member, ChatMemberAdministrator) and bool(member.can_post_messages)
+    if isinstance(member, ChatMemberRestricted):
+        return bool(member.can_send_messages) and member.is_member
+    return member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+
+
+async def bot_membership(update: Update, context: AnyContext) -> None:
+    """The bot was added, promoted, demoted or removed: follow it."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    chat = change.chat
+    d = deps(context)
+    if chat.type == ChatType.PRIVATE:
+        if change.new_chat_member.status == ChatMemberStatus.BANNED:  # blocked by the reader
+            await chats.unsubscribe(d.db, chat.id, reason="the reader blocked the bot")
+        return
+    can_post = bot_can_post(change.new_chat_member, chat.type)
+    if not can_post:
+        reason = f"the bot is now {change.new_chat_member.status} there"
+        if await chats.unsubscribe(d.db, chat.id, reason=reason):
+            logger.info("chat %s: %s; subscription deactivated", chat.id, reason)
+            await delivery.notify_admins(context.bot, d.db, d.settings, chat.id, reason)
+        return
+    could_post = bot_can_post(change.old_chat_member, chat.type)
+    by = change.from_user
+    if chat.type != ChatType.CHANNEL or could_post or by.id not in d.settings.admin_ids:
+        return
+    await chats.upsert_chat(d.db, chat.id, chat.type, title=chat.title, username=chat.username)
+    sub = await chats.subscription(d.db, chat.id)
+    if sub is not None and sub.active:
+        return
+    name = f"@{chat.username}" if chat.username else (chat.title or str(chat.id))
+    language = language_for(by.language_code, d.settings.default_language)
+    offer = render.offer_subscription(language, chat.id, name)
+    try:
+        await context.bot.send_message(by.id, offer.text, reply_markup=offer.keyboard)
+    except (Forbidden, BadRequest):
+        logger.info("editor %s has no private chat with the bot: no offer sent", by.id)
+
+
+async def subscribe_button(update: Update, context: AnyContext) -> None:
+    """An editor accepts the offer to subscribe a channel (checked with Telegram again)."""
+    query = update.callback_query
+    assert query is not None
+    cb = callbacks.decode(query.data)
+    language = lang(update, context)
+    d = deps(context)
+    if (
+        not isinstance(cb, callbacks.SubscribeChat)
+        or query.from_user.id not in d.settings.admin_ids
+    ):
+        await query.answer(t(language, "admin_only"), show_alert=True)
+        return
+    await query.answer()
+    try:
+        chat = await context.bot.get_chat(cb.chat_id)
+        member = await context.bot.get_chat_member(cb.chat_id, context.bot.id)
+    except (BadRequest, Forbidden):
+        await reply(
+            update, context, [render.Message(t(language, "channel_not_found", chat=cb.chat_id))]
+        )
+        return
+    shown = f"@{chat.username}" if chat.username else (chat.title or str(chat.id))
+    if not bot_can_post(member, chat.type):
+        await reply(
+            update, context, [render.Message(t(language, "channel_bot_cannot_post", chat=shown))]
+        )
+        return
+    await chats.upsert_chat(d.db, chat.id, chat.type, title=chat.title, username=chat.username)
+    changed = await chats.subscribe(d.db, chat.id, query.from_user.id)
+    key = "channel_done" if changed else "channel_already"
+    text = t(language, key, chat=shown)
+    try:
+        await query.edit_message_text(text)
+    except BadRequest:
+        await reply(update, context, [render.Message(text)])
+
+
 def register(application: AnyApplication) -> None:
     only_new = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("subscribe", subscribe, filters=only_new))
@@ -186,3 +283,5 @@ def register(application: AnyApplication) -> None:
             channel_command,
         )
     )
+    application.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(CallbackQueryHandler(subscribe_button, pattern=r"^s:"))
