@@ -83,6 +83,13 @@ async def _unknown(update: Update, context: AnyContext) -> None:
         await context.bot.send_message(chat.id, t(lang(update, context), "unknown_command"))
 
 
+async def _not_text(update: Update, context: AnyContext) -> None:
+    """A photo, sticker or voice note in a private chat: say what the bot understands."""
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, t(lang(update, context), "text_only"))
+
+
 def build_application(settings: Settings) -> AnyApplication:
     """The bot, ready to ``run_polling``; the database opens in ``post_init``."""
     application = cast(
@@ -110,6 +117,11 @@ def build_application(settings: Settings) -> AnyApplication:
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND, _unknown
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, _not_text
         )
     )
     application.add_error_handler(_on_error)

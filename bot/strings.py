@@ -267,6 +267,10 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "ar": "حدث خطأ غير متوقع، ولم يضع شيء. أعد المحاولة بعد قليل.",
         "en": "Something unexpected went wrong and nothing was lost. Please try again shortly.",
     },
+    "text_only": {
+        "ar": "أفهم النصوص فقط: اكتب كلمات للبحث عنها، أو أرسل /help لقائمة الأوامر.",
+        "en": "I understand text only: type words to search for them, or send /help.",
+    },
     "unknown_command": {
         "ar": "لا أعرف هذا الأمر. أرسل /help لقائمة الأوامر.",
         "en": "I don't know that command. Send /help for the list.",

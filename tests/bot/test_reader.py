@@ -209,3 +209,15 @@ async def test_unknown_command_and_stale_button(bot: Harness) -> None:
     await bot.feed(bot.tg.callback_update(READER, READER, listing.message_id, "q:999:5"))
     answers = [r for r in bot.tg.requests if r.method == "answerCallbackQuery"]
     assert answers[-1].params.get("show_alert") is True
+
+
+async def test_a_sticker_gets_a_hint(bot: Harness) -> None:
+    update = bot.tg.message_update(READER, READER, "x")
+    message = update["message"]
+    del message["text"]
+    message["sticker"] = {
+        "file_id": "s1", "file_unique_id": "u1", "type": "regular",
+        "width": 512, "height": 512, "is_animated": False, "is_video": False,
+    }  # fmt: skip
+    [answer] = await bot.feed(update)
+    assert "أفهم النصوص فقط" in answer.text
