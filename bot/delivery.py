@@ -236,6 +236,10 @@ class Sender:
             await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def _run(self) -> None:
+        now = time.monotonic()
+        # A previous process may have sent to these a moment ago: keep their pace across it.
+        for chat_id, kind in await deliveries.recently_sent(self.db, 60):
+            self.pacer.finished(chat_id, kind, now)
         while True:
             try:
                 await self._step()

@@ -41,11 +41,18 @@ class Pacer:
         return self._chat_ready.get(chat_id, 0.0)
 
     def global_ready_at(self, now: float) -> float:
-        """The earliest time a message may start, as far as the overall limit goes."""
+        """The earliest time a message may start, as far as the overall limit goes.
+
+        Starts are spread evenly (one every ``(1 + margin) / rate`` seconds) as well as kept
+        within the sliding window: a burst of 30 at once, however legal at the start, meets
+        the next second's burst at Telegram's end when the network delays the first.
+        """
         window = 1.0 + self.limits.margin
         while self._starts and self._starts[0] <= now - window:
             self._starts.popleft()
         ready = self._paused_until
+        if self._starts:
+            ready = max(ready, self._starts[-1] + window / self.limits.global_per_second)
         if len(self._starts) >= self.limits.global_per_second:
             ready = max(ready, self._starts[0] + window)
         return ready

@@ -167,6 +167,20 @@ async def counts(db: Database) -> DeliveryCounts:
     return DeliveryCounts(*(int(v) for v in row))
 
 
+async def recently_sent(db: Database, seconds: int) -> list[tuple[int, str]]:
+    """(chat, kind) of the chats sent to, or being sent to, in the last ``seconds``.
+
+    After a restart the sender spaces its first message to these as if it had just sent.
+    """
+    since = (datetime.now(UTC) - timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
+    async with db.conn.execute(
+        "SELECT DISTINCT d.chat_id, c.kind FROM deliveries d JOIN chats c ON c.id = d.chat_id"
+        " WHERE d.updated_at >= ? AND (d.state = 'sent' OR d.doubtful = 1)",
+        (since,),
+    ) as cur:
+        return [(int(chat_id), str(kind)) for chat_id, kind in await cur.fetchall()]
+
+
 async def recent_outcomes(db: Database, chat_id: int, n: int) -> list[str]:
     """The states of a chat's last ``n`` finished deliveries, newest first."""
     async with db.conn.execute(
