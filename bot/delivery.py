@@ -166,7 +166,10 @@ class Sender:
         deadline = time.monotonic() + within
         while self._dirty or self._refreshing or self._queues or self._in_flight:
             if time.monotonic() > deadline:
-                raise TimeoutError("the outbox did not drain in time")
+                raise TimeoutError(
+                    f"the outbox did not drain in time: queued {dict(self._queues)},"
+                    f" in flight {self._in_flight}, dirty {self._dirty}, task {self._task}"
+                )
             await asyncio.sleep(0.01)
 
     def queue_depth(self) -> int:
@@ -229,11 +232,16 @@ class Sender:
             heapq.heappush(self._ready, (-queue[0].priority, next(self._seq), chat_id))
 
     async def _sleep(self, seconds: float | None) -> None:
-        self._wake.clear()
-        if seconds is not None and seconds <= 0:
+        """Wait for a wake-up or the time given, whichever comes first.
+
+        The event is cleared after waking, never before waiting: a wake-up that came while
+        the loop was busy is not lost.
+        """
+        if self._dirty or (seconds is not None and seconds <= 0):
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
 
     async def _run(self) -> None:
         now = time.monotonic()
