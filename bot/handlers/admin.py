@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from telegram import Update
 from telegram.ext import CommandHandler, filters
@@ -14,6 +15,7 @@ from bot.handlers.common import reply
 from bot.render import t
 from storage import articles, chats, deliveries
 from storage.articles import NewArticle
+from storage.db import utcnow
 from storage.importers import RecordError, check_article
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,8 @@ async def _publish(update: Update, context: AnyContext, urgent: bool) -> None:
         )
         return
     db = deps(context).db
+    # An editor's article is published now: that dates it and orders it among the others.
+    new = replace(new, published_at=utcnow())
     article_id, added = await articles.add(db, new)
     if not added:
         await reply(

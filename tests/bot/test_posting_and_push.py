@@ -37,6 +37,7 @@ async def test_admin_post_reaches_every_subscriber_once(bot: Harness) -> None:
     confirmation, preview = await bot.send(ADMIN, POST)
     assert "حُفظ المقال رقم" in confirmation.text
     assert preview.bold()[0] == "اجتماع طارئ في طرطوس"
+    assert "🗓 " in preview.text  # dated when it was posted
     assert preview.links() == [("رابط المقال", "https://example.com/news/42")]
     assert "https://example.com/news/42" not in preview.text  # the link line left the body
 
