@@ -245,9 +245,13 @@ class Sender:
 
     async def _run(self) -> None:
         now = time.monotonic()
-        # A previous process may have sent to these a moment ago: keep their pace across it.
-        for chat_id, kind in await deliveries.recently_sent(self.db, 60):
+        # A previous process may have sent to these a moment ago: keep their pace across it,
+        # and leave it the overall window it may have filled just before it stopped.
+        recent = await deliveries.recently_sent(self.db, 60)
+        for chat_id, kind in recent:
             self.pacer.finished(chat_id, kind, now)
+        if recent:
+            self.pacer.pause_all(now + 1.0 + self.pacer.limits.margin)
         while True:
             try:
                 await self._step()
