@@ -274,7 +274,8 @@ class Sender:
             return
         start_at = self.pacer.global_ready_at(now)
         if start_at > now:
-            await asyncio.sleep(start_at - now)
+            # An answer (which frees the window) wakes us; otherwise the window's own time.
+            await self._sleep(None if start_at == float("inf") else start_at - now)
             return
         await self._slots.acquire()
         _, _, chat_id = heapq.heappop(self._ready)
@@ -301,6 +302,7 @@ class Sender:
                 logger.error("delivery of %s to %s: %s", item.article_id, chat_id, exc)
                 result = Result(Outcome.RETRY, wait=backoff(item.attempts + 1, self.retry_base))
             now = time.monotonic()
+            self.pacer.answered(now)
             self.pacer.finished(chat_id, item.kind, now)
             if result.delivered:
                 self.sent += 1
@@ -453,6 +455,6 @@ async def enqueue_and_wake(context: AnyContext) -> None:
     """The JobQueue tick: queue what arrived since the last one and wake the sender."""
     d = deps(context)
     added = await deliveries.enqueue_new(d.db)
-    if added:
+    if added:  # re-reading an unchanged outbox every tick would only stall the loop
         logger.info("queued %d deliveries", added)
-    d.sender.wake()
+        d.sender.wake()

@@ -29,36 +29,44 @@ class Limits:
 
 
 class Pacer:
-    """Per-chat spacing, the overall window, and pauses asked for by 429 answers."""
+    """Per-chat spacing, the overall window, and pauses asked for by 429 answers.
+
+    The overall window counts each message from its start until one second after Telegram
+    answered it: Telegram has received it by then, so however the network delays one message
+    and hurries the next, Telegram never sees more than the limit within a second.
+    """
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._chat_ready: dict[int, float] = {}
-        self._starts: deque[float] = deque()
+        self._in_flight = 0
+        self._expiries: deque[float] = deque()  # answered sends leave the window then
+        self._last_start = -1e9
         self._paused_until = 0.0
 
     def chat_ready_at(self, chat_id: int) -> float:
         return self._chat_ready.get(chat_id, 0.0)
 
     def global_ready_at(self, now: float) -> float:
-        """The earliest time a message may start, as far as the overall limit goes.
-
-        Starts are spread evenly (one every ``(1 + margin) / rate`` seconds) as well as kept
-        within the sliding window: a burst of 30 at once, however legal at the start, meets
-        the next second's burst at Telegram's end when the network delays the first.
-        """
-        window = 1.0 + self.limits.margin
-        while self._starts and self._starts[0] <= now - window:
-            self._starts.popleft()
-        ready = self._paused_until
-        if self._starts:
-            ready = max(ready, self._starts[-1] + window / self.limits.global_per_second)
-        if len(self._starts) >= self.limits.global_per_second:
-            ready = max(ready, self._starts[0] + window)
+        """The earliest time a message may start, as far as the overall limit goes."""
+        while self._expiries and self._expiries[0] <= now:
+            self._expiries.popleft()
+        # Evenly spread starts: a burst is legal but makes the network's jitter matter more.
+        ready = max(self._paused_until, self._last_start + 1.0 / self.limits.global_per_second)
+        if self._in_flight + len(self._expiries) >= self.limits.global_per_second:
+            if not self._expiries:  # the whole budget is in flight: wait for an answer
+                return float("inf")
+            ready = max(ready, self._expiries[0])
         return ready
 
     def started(self, now: float) -> None:
-        self._starts.append(now)
+        self._in_flight += 1
+        self._last_start = now
+
+    def answered(self, now: float) -> None:
+        """A send got its answer (or failed): it leaves the overall window a second later."""
+        self._in_flight = max(self._in_flight - 1, 0)
+        self._expiries.append(now + 1.0)
 
     def finished(self, chat_id: int, kind: str, now: float) -> None:
         """A message to the chat was answered: the next one waits the chat's interval."""
