@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,6 +88,25 @@ def _hard_cut(text: str, budget: int) -> list[str]:
     return parts
 
 
+def _pack(pieces: Iterable[str], budget: int, sep: str) -> list[str]:
+    """Join pieces greedily with ``sep`` into chunks of at most ``budget`` UTF-16 units."""
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        if not piece:
+            continue
+        candidate = f"{current}{sep}{piece}" if current else piece
+        if utf16_len(candidate) <= budget:
+            current = candidate
+        else:
+            if current:
+                chunks.append(current)
+            current = piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def split_to_fit(text: str, budget: int, level: int = 0) -> list[str]:
     """Split one paragraph into pieces of at most ``budget`` UTF-16 units, at the best break."""
     if utf16_len(text) <= budget:
@@ -97,36 +116,13 @@ def split_to_fit(text: str, budget: int, level: int = 0) -> list[str]:
     pieces = _SPLITTERS[level].split(text)
     if len(pieces) == 1:
         return split_to_fit(text, budget, level + 1)
-    out: list[str] = []
-    current = ""
-    for piece in pieces:
-        for sub in split_to_fit(piece, budget, level + 1):
-            candidate = f"{current} {sub}" if current else sub
-            if utf16_len(candidate) <= budget:
-                current = candidate
-            else:
-                out.append(current)
-                current = sub
-    if current:
-        out.append(current)
-    return [p for p in out if p]
+    finer = (sub for piece in pieces for sub in split_to_fit(piece, budget, level + 1))
+    return _pack(finer, budget, " ")
 
 
 def split_paragraphs(paragraphs: Sequence[str], budget: int, sep: str = "\n\n") -> list[str]:
     """Pack paragraphs into chunks of at most ``budget`` units, splitting only oversized ones."""
-    chunks: list[str] = []
-    current = ""
-    for paragraph in paragraphs:
-        for piece in split_to_fit(paragraph, budget):
-            candidate = f"{current}{sep}{piece}" if current else piece
-            if utf16_len(candidate) <= budget:
-                current = candidate
-            else:
-                chunks.append(current)
-                current = piece
-    if current:
-        chunks.append(current)
-    return chunks
+    return _pack((piece for p in paragraphs for piece in split_to_fit(p, budget)), budget, sep)
 
 
 # --- pieces of an article -----------------------------------------------------------------
