@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import search
 from storage.migrations import MIGRATIONS
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ async def open_database(
     await conn.execute("PRAGMA synchronous=NORMAL")
     db = Database(conn)
     await migrate(db)
+    await search.ensure_index(db)  # re-index when the Arabic analyser has changed
     if after_migrate is not None:
         await after_migrate(db)
     return db

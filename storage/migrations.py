@@ -5,9 +5,8 @@ Append new steps at the end; never edit one that has shipped.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import sqlite3
+from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
@@ -109,4 +108,29 @@ async def _v1_core(conn: aiosqlite.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_core]
+async def _v2_search(conn: aiosqlite.Connection) -> None:
+    """The Arabic search index (see storage.search), filled with the articles already there."""
+    # Imported here: storage.search is a user of the database, not part of its bootstrap.
+    from storage import search
+
+    await execute_script(
+        conn,
+        """
+        -- Deleting an article unindexes it, whoever deletes it.
+        CREATE TRIGGER articles_unindex AFTER DELETE ON articles BEGIN
+            DELETE FROM article_search WHERE rowid = old.id;
+        END;
+        -- Covers the "newer first" tie-break of search ranking without reading article rows.
+        CREATE INDEX articles_search_order ON articles (id, sort_at);
+        -- What the index was built with (search.index_stamp); a change means re-index at start.
+        CREATE TABLE search_meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    )
+    # Creates the FTS5 table article_search (search.FTS_TABLE) and indexes existing articles.
+    await search.rebuild_in(conn)
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_search]
