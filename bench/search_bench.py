@@ -7,9 +7,10 @@ with a message when the corpus is absent.
 
 Databases
 ---------
-Each size is a fresh database in a temporary folder, filled through ``articles.add_in`` in
-transactions of 1,000 articles, the way bulk imports do, in publication order. Size 4,000 is the
-corpus (``/work/shared/corpus/articles.jsonl``, see its SOURCE.md). Larger sizes add synthetic
+Each size is a fresh database in a temporary folder, filled through ``articles.add_many_in``
+(the importers' path) in transactions of 1,000 articles, the way bulk imports do, in
+publication order. Size 4,000 is the corpus (``/work/shared/corpus/articles.jsonl``, see its
+SOURCE.md). Larger sizes add synthetic
 articles, each made deterministically (fixed seed, per-article random generator) by:
 
 * 3-9 paragraphs drawn from random corpus articles;
@@ -507,10 +508,10 @@ async def build(
             for kind, i in batch
         ]
         t0 = time.perf_counter()
-        async with db.transaction() as conn:
-            for (kind, i), d in zip(batch, new, strict=True):
-                article_id, _ = await articles.add_in(
-                    conn,
+        async with db.transaction() as conn:  # as storage.importers loads a file
+            results = await articles.add_many_in(
+                conn,
+                [
                     articles.NewArticle(
                         title=d.title,
                         body=d.body,
@@ -518,10 +519,13 @@ async def build(
                         source=d.source,
                         category=d.category,
                         published_at=d.published_at,
-                    ),
-                )
-                if kind == "c":
-                    ids[i] = article_id
+                    )
+                    for d in new
+                ],
+            )
+        for (kind, i), (article_id, _) in zip(batch, results, strict=True):
+            if kind == "c":
+                ids[i] = article_id
         elapsed += time.perf_counter() - t0
     await db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return db, ids, len(order) / elapsed

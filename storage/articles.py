@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -87,36 +88,74 @@ async def add(db: Database, article: NewArticle) -> tuple[int, bool]:
 
 
 async def add_in(conn: aiosqlite.Connection, article: NewArticle) -> tuple[int, bool]:
-    """``add`` inside a transaction the caller holds (bulk imports use one per batch)."""
-    key = dedup_key(article)
-    async with conn.execute("SELECT id FROM articles WHERE dedup_key = ?", (key,)) as cur:
-        row = await cur.fetchone()
-    if row is not None:
-        return int(row[0]), False
+    """``add`` inside a transaction the caller holds."""
+    [result] = await add_many_in(conn, [article])
+    return result
+
+
+#: SQLite's default limit on parameters is 32,766; stay far below it.
+_KEYS_PER_QUERY = 500
+
+
+async def add_many_in(
+    conn: aiosqlite.Connection, batch: Sequence[NewArticle]
+) -> list[tuple[int, bool]]:
+    """Store each article unless already there; (id, added) for each, in order.
+
+    Inside a transaction the caller holds. A batch costs a handful of statements whatever its
+    size: each aiosqlite call is a hop to its worker thread, and per-article hops were most of
+    an import's time.
+    """
+    keys = [dedup_key(a) for a in batch]
+    wanted = list(dict.fromkeys(keys))
+    known: dict[str, int] = {}
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        chunk = wanted[start : start + _KEYS_PER_QUERY]
+        marks = ",".join("?" * len(chunk))
+        rows = await conn.execute_fetchall(
+            f"SELECT dedup_key, id FROM articles WHERE dedup_key IN ({marks})", chunk
+        )
+        known.update((str(k), int(i)) for k, i in rows)
+    [(last_id,)] = await conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM articles")
+    next_id = int(last_id)
     now = utcnow()
-    cur = await conn.execute(
-        "INSERT INTO articles (title, body, url, source, category, published_at, sort_at,"
-        " created_at, dedup_key, title_key, prev_title, next_title)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            article.title,
-            article.body,
-            article.url,
-            article.source,
-            article.category,
-            article.published_at,
-            _sort_at(article.published_at, now),
-            now,
-            key,
-            title_key(article.title),
-            article.prev_title,
-            article.next_title,
-        ),
-    )
-    article_id = cur.lastrowid
-    assert article_id is not None
-    await search.index_article(conn, article_id, article.title, article.body)
-    return article_id, True
+    results: list[tuple[int, bool]] = []
+    rows_to_insert: list[tuple[object, ...]] = []
+    to_index: list[tuple[int, str, str]] = []
+    for article, key in zip(batch, keys, strict=True):
+        if key in known:
+            results.append((known[key], False))
+            continue
+        next_id += 1
+        known[key] = next_id
+        results.append((next_id, True))
+        to_index.append((next_id, article.title, article.body))
+        rows_to_insert.append(
+            (
+                next_id,
+                article.title,
+                article.body,
+                article.url,
+                article.source,
+                article.category,
+                article.published_at,
+                _sort_at(article.published_at, now),
+                now,
+                key,
+                title_key(article.title),
+                article.prev_title,
+                article.next_title,
+            )
+        )
+    if rows_to_insert:
+        await conn.executemany(
+            "INSERT INTO articles (id, title, body, url, source, category, published_at,"
+            " sort_at, created_at, dedup_key, title_key, prev_title, next_title)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows_to_insert,
+        )
+        await search.index_articles(conn, to_index)
+    return results
 
 
 async def get(db: Database, article_id: int) -> Article | None:

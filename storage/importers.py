@@ -225,12 +225,10 @@ async def load_file(db: Database, path: Path) -> LoadReport:
 
     async def flush() -> None:
         async with db.transaction() as conn:
-            for article in batch:
-                _, added = await articles.add_in(conn, article)
-                if added:
-                    report.added += 1
-                else:
-                    report.present += 1
+            results = await articles.add_many_in(conn, batch)
+        added = sum(1 for _, new in results if new)
+        report.added += added
+        report.present += len(results) - added
         batch.clear()
 
     for where, item in _records(path):

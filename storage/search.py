@@ -175,6 +175,13 @@ async def index_article(
     await conn.execute(_INSERT, (article_id, *_columns(title, body)))
 
 
+async def index_articles(
+    conn: aiosqlite.Connection, items: Sequence[tuple[int, str, str]]
+) -> None:
+    """``index_article`` for many (id, title, body) at once: one statement for a batch."""
+    await conn.executemany(_INSERT, [(i, *_columns(title, body)) for i, title, body in items])
+
+
 async def unindex_article(conn: aiosqlite.Connection, article_id: int) -> None:
     """Remove an article from the index. Deleting from ``articles`` does this by trigger too."""
     await conn.execute("DELETE FROM article_search WHERE rowid = ?", (article_id,))
