@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -198,6 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except sqlite3.Error as exc:
+        print(
+            f"newsbot: DATABASE_PATH: cannot use {settings.database_path} as the database ({exc})",
+            file=sys.stderr,
+        )
+        return 2
     except OSError as exc:
         print(
             f"newsbot: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,26 +57,24 @@ class Database:
         await self.conn.close()
 
 
-async def open_database(
-    path: Path | str,
-    *,
-    after_migrate: Callable[[Database], Awaitable[None]] | None = None,
-) -> Database:
+async def open_database(path: Path | str) -> Database:
     """Open (creating the folder and file as needed), set pragmas, migrate to the latest."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: we issue BEGIN/COMMIT ourselves.
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = aiosqlite.Row
-    await conn.execute("PRAGMA journal_mode=WAL")
-    await conn.execute("PRAGMA foreign_keys=ON")
-    await conn.execute("PRAGMA busy_timeout=5000")
-    await conn.execute("PRAGMA synchronous=NORMAL")
     db = Database(conn)
-    await migrate(db)
-    await search.ensure_index(db)  # re-index when the Arabic analyser has changed
-    if after_migrate is not None:
-        await after_migrate(db)
+    try:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await migrate(db)
+        await search.ensure_index(db)  # re-index when the Arabic analyser has changed
+    except BaseException:
+        await conn.close()
+        raise
     return db
 
 

@@ -128,3 +128,13 @@ def test_every_command_is_in_the_readme() -> None:
         "/subscribe", "/unsubscribe", "/post", "/urgent", "/stats",
     ):  # fmt: skip
         assert f"`{bot_command}" in readme
+
+
+def test_a_database_path_that_is_no_database_is_explained(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("these are not the tables you are looking for\n" * 100, encoding="utf-8")
+    for path in (not_a_db, tmp_path):  # a text file, and a folder
+        result = newsbot(tmp_path, "latest", DATABASE_PATH=str(path))
+        assert result.returncode == 2, result.stderr
+        assert "DATABASE_PATH: cannot use" in result.stderr
+        assert "Traceback" not in result.stderr
