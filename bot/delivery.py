@@ -172,9 +172,6 @@ class Sender:
                 )
             await asyncio.sleep(0.01)
 
-    def queue_depth(self) -> int:
-        return sum(len(q) for q in self._queues.values()) + len(self._in_flight)
-
     # --- scheduling -----------------------------------------------------------------------
 
     async def _refresh(self) -> None:

@@ -374,8 +374,3 @@ def offer_subscription(lang: Lang, chat_id: int, name: str) -> Message:
         callback_data=callbacks.encode(callbacks.SubscribeChat(chat_id)),
     )
     return Message(t(lang, "offer_channel", chat=name), InlineKeyboardMarkup([[button]]))
-
-
-def plain(text: str) -> Message:
-    """A message of plain sentence text (escaped)."""
-    return Message(esc(text))
