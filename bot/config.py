@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     push_interval_seconds: int = Field(default=300, ge=1, le=86_400)
     seeds_dir: Path = Path("seeds")
     default_language: Literal["ar", "en"] = "ar"
+    #: The readers' time zone (IANA name) for the dates shown with articles.
+    timezone: str = "UTC"
     # Telegram's flood limits, as the sender keeps them.
     private_per_second: float = Field(default=1.0, gt=0, le=100)
     group_per_minute: int = Field(default=20, ge=1, le=6000)
@@ -51,6 +54,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name such as Asia/Damascus") from None
+        return value
+
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -64,6 +76,9 @@ class Settings(BaseSettings):
             # never echo the token itself
             raise ValueError("does not look like a token from BotFather (digits:secret)")
         return SecretStr(token)
+
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def limits(self) -> Limits:
         return Limits(

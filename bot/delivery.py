@@ -376,7 +376,7 @@ async def deliver_one(
         return Result(Outcome.FAILED)
     language = language_for(item.language, settings.default_language)
     message = render.push_message(
-        article, language, bot.username or "", private=item.kind == "private"
+        article, language, bot.username or "", private=item.kind == "private", tz=settings.tz()
     )
     chat_id = item.chat_id
     text: str = message.text

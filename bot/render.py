@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
@@ -128,22 +128,24 @@ def split_paragraphs(paragraphs: Sequence[str], budget: int, sep: str = "\n\n") 
 # --- pieces of an article -----------------------------------------------------------------
 
 
-def format_date(value: str | None, lang: Lang) -> str | None:
-    """``18 فبراير 2018، 21:35`` in the article's own time zone; None when unknown or bad."""
+def format_date(value: str | None, lang: Lang, tz: tzinfo | None = None) -> str | None:
+    """``18 فبراير 2018، 21:35`` in ``tz`` (else the article's own offset); None when unknown."""
     if not value:
         return None
     try:
         d: datetime = parse_published_at(value)
     except ValueError:
         return None
+    if tz is not None:
+        d = d.astimezone(tz)
     month = MONTHS[lang][d.month - 1]
     sep = "، " if lang == "ar" else ", "
     return f"{d.day} {month} {d.year}{sep}{d:%H:%M}"
 
 
-def _meta(article: Article, lang: Lang) -> str:
+def _meta(article: Article, lang: Lang, tz: tzinfo | None) -> str:
     """Date and source on one line (plain text)."""
-    bits = [b for b in (format_date(article.published_at, lang), article.source) if b]
+    bits = [b for b in (format_date(article.published_at, lang, tz), article.source) if b]
     return "🗓 " + " · ".join(bits) if bits else ""
 
 
@@ -185,9 +187,10 @@ def article_messages(
     lang: Lang,
     prev_id: int | None,
     next_id: int | None,
+    tz: tzinfo | None = None,
 ) -> list[Message]:
     """The whole article, split over as many messages as it needs; buttons on the last one."""
-    meta = _meta(article, lang)
+    meta = _meta(article, lang, tz)
     head_plain = article.title + ("\n" + meta if meta else "")
     head_html = f"<b>{esc(article.title)}</b>" + ("\n" + esc(meta) if meta else "")
     link_label = STRINGS["link"][lang]
@@ -212,12 +215,14 @@ def article_messages(
     return out
 
 
-def push_message(article: Article, lang: Lang, bot_username: str, private: bool) -> Message:
+def push_message(
+    article: Article, lang: Lang, bot_username: str, private: bool, tz: tzinfo | None = None
+) -> Message:
     """A new article as it is pushed: title, date, its opening and a way to read it all.
 
     One message per article keeps a channel well inside Telegram's 20 a minute.
     """
-    meta = _meta(article, lang)
+    meta = _meta(article, lang, tz)
     paragraphs = _paragraphs(article.body)
     lead = ""
     for paragraph in paragraphs:
@@ -245,7 +250,7 @@ def push_message(article: Article, lang: Lang, bot_username: str, private: bool)
     return Message("\n\n".join(parts), InlineKeyboardMarkup([[button]]))
 
 
-def latest_message(items: Sequence[Article], lang: Lang) -> Message:
+def latest_message(items: Sequence[Article], lang: Lang, tz: tzinfo | None = None) -> Message:
     """A numbered list of the newest articles with a button to open each."""
     header = (
         t(lang, "latest_header_one") if len(items) == 1 else t(lang, "latest_header", n=len(items))
@@ -253,7 +258,7 @@ def latest_message(items: Sequence[Article], lang: Lang) -> Message:
     lines = [header]
     rows: list[list[InlineKeyboardButton]] = []
     for i, article in enumerate(items, start=1):
-        date = format_date(article.published_at, lang)
+        date = format_date(article.published_at, lang, tz)
         line = f"{i}. <b>{esc(_cut(article.title, 150))}</b>"
         if date:
             line += f"\n    {esc(date)}"
@@ -284,7 +289,9 @@ def highlight(text: str, marks: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def search_message(result: SearchResult, lang: Lang, offset: int, query_id: int) -> Message:
+def search_message(
+    result: SearchResult, lang: Lang, offset: int, query_id: int, tz: tzinfo | None = None
+) -> Message:
     """One page of results: the count, each hit in context, buttons to open and to go on."""
     if not result.hits:
         return Message(t(lang, "search_none", query=_cut(result.query, 100)))
@@ -300,7 +307,7 @@ def search_message(result: SearchResult, lang: Lang, offset: int, query_id: int)
     rows: list[list[InlineKeyboardButton]] = []
     for i, hit in enumerate(result.hits, start=offset + 1):
         block = f"{i}. <b>{esc(_cut(hit.title, 200))}</b>"
-        date = format_date(hit.published_at, lang)
+        date = format_date(hit.published_at, lang, tz)
         if date:
             block += f"\n{esc(date)}"
         snippet = hit.snippet[:400]
@@ -329,9 +336,11 @@ def search_message(result: SearchResult, lang: Lang, offset: int, query_id: int)
     return Message("\n\n".join(blocks), InlineKeyboardMarkup(rows))
 
 
-def preview_messages(article: Article, lang: Lang, intro: str) -> list[Message]:
+def preview_messages(
+    article: Article, lang: Lang, intro: str, tz: tzinfo | None = None
+) -> list[Message]:
     """What an editor sees after /post: the confirmation, then the article as readers will."""
-    return [Message(intro), *article_messages(article, lang, None, None)]
+    return [Message(intro), *article_messages(article, lang, None, None, tz)]
 
 
 def stats_message(

@@ -92,6 +92,7 @@ def test_latest_json(tmp_path: Path) -> None:
         ({"PUSH_INTERVAL_SECONDS": "0"}, ["latest"], "PUSH_INTERVAL_SECONDS:"),
         ({"DEFAULT_LANGUAGE": "fr"}, ["latest"], "DEFAULT_LANGUAGE:"),
         ({"TELEGRAM_API_URL": "ftp://x"}, ["latest"], "TELEGRAM_API_URL:"),
+        ({"TIMEZONE": "Mars/Olympus"}, ["latest"], "TIMEZONE: 'Mars/Olympus' is not a time zone"),
     ],
 )
 def test_bad_settings_give_one_line_and_status_2(

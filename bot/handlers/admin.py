@@ -88,7 +88,8 @@ async def _publish(update: Update, context: AnyContext, urgent: bool) -> None:
         intro = t(language, "post_urgent", id=article_id, n=queued)
     else:
         intro = t(language, "post_stored", id=article_id)
-    await reply(update, context, render.preview_messages(article, language, intro))
+    tz = deps(context).settings.tz()
+    await reply(update, context, render.preview_messages(article, language, intro, tz))
 
 
 async def post(update: Update, context: AnyContext) -> None:

@@ -44,7 +44,8 @@ async def open_article(update: Update, context: AnyContext, article_id: int) -> 
         await reply(update, context, [render.Message(t(language, "article_missing"))])
         return
     prev_id, next_id = await articles.neighbours(db, article.id)
-    messages = render.article_messages(article, language, prev_id, next_id)
+    tz = deps(context).settings.tz()
+    messages = render.article_messages(article, language, prev_id, next_id, tz)
     if update.effective_user is not None:
         await chats.set_position(db, update.effective_user.id, article.id)
     # Always new messages: the article read before stays in the chat above, as in a feed.
@@ -99,7 +100,8 @@ async def latest(update: Update, context: AnyContext) -> None:
     if not items:
         await reply(update, context, [render.Message(t(language, "no_articles"))])
         return
-    await reply(update, context, [render.latest_message(items, language)])
+    tz = deps(context).settings.tz()
+    await reply(update, context, [render.latest_message(items, language, tz)])
 
 
 async def _step(update: Update, context: AnyContext, forward: bool) -> None:

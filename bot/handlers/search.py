@@ -26,7 +26,8 @@ async def run_search(update: Update, context: AnyContext, query: str) -> None:
     db = deps(context).db
     result = await search.search(db, query, limit=PAGE, offset=0)
     query_id = await queries.remember(db, query) if result.total > PAGE else 0
-    await reply(update, context, [render.search_message(result, language, 0, query_id)])
+    tz = deps(context).settings.tz()
+    await reply(update, context, [render.search_message(result, language, 0, query_id, tz)])
 
 
 async def search_command(update: Update, context: AnyContext) -> None:
@@ -52,7 +53,9 @@ async def more_button(update: Update, context: AnyContext) -> None:
         return
     await query.answer()
     result = await search.search(db, text, limit=PAGE, offset=cb.offset)
-    message = render.search_message(result, language, cb.offset, cb.query_id)
+    message = render.search_message(
+        result, language, cb.offset, cb.query_id, deps(context).settings.tz()
+    )
     try:
         await query.edit_message_text(message.text, reply_markup=message.keyboard)
     except BadRequest:

@@ -42,6 +42,16 @@ def test_title_and_link_are_escaped() -> None:
     assert "18 فبراير 2018، 21:35" in message.text
 
 
+def test_dates_are_shown_in_the_readers_time_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    stamp = "2018-02-18T21:35:43+04:00"
+    assert render.format_date(stamp, "ar") == "18 فبراير 2018، 21:35"  # its own offset
+    assert render.format_date(stamp, "ar", ZoneInfo("Asia/Damascus")) == "18 فبراير 2018، 19:35"
+    assert render.format_date(stamp, "en", ZoneInfo("UTC")) == "18 Feb 2018, 17:35"
+    assert render.format_date("yesterday", "ar") is None
+
+
 def test_utf16_counts_emoji_twice() -> None:
     assert utf16_len("😀") == 2
     assert utf16_len("عربي") == 4
