@@ -44,7 +44,7 @@ async def _post_init(application: AnyApplication) -> None:
             [BotCommand(name, text) for name, text in commands],
             language_code=None if language == settings.default_language else language,
         )
-    await deliveries.enqueue_new(db)  # what arrived while the bot was down
+    await deliveries.enqueue_new(db, settings.push_policy())  # what arrived while it was down
     sender.start()
     job_queue = application.job_queue
     assert job_queue is not None

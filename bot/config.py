@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.pacing import Limits
+from storage.deliveries import PushPolicy
+from storage.urls import clean_url
 
 
 class ConfigError(Exception):
@@ -35,6 +37,12 @@ class Settings(BaseSettings):
     group_per_minute: int = Field(default=20, ge=1, le=6000)
     global_per_second: int = Field(default=30, ge=1, le=1000)
     send_concurrency: int = Field(default=8, ge=1, le=100)
+    # What counts as news, and how much of it one push may send a chat.
+    fresh_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    push_batch_max: int = Field(default=5, ge=1, le=50)
+    # Feeds fetched at start and then every interval (editors add more with /feeds add).
+    feeds: Annotated[tuple[str, ...], NoDecode] = ()
+    feed_interval_seconds: float = Field(default=300.0, gt=0, le=86_400)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -45,6 +53,17 @@ class Settings(BaseSettings):
                 if not p.lstrip("-").isdigit():
                     raise ValueError(f"{p!r} is not a numeric Telegram user id")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _split_feeds(cls, value: object) -> object:
+        if isinstance(value, str):
+            urls = tuple(dict.fromkeys(value.replace(",", " ").split()))
+            for url in urls:
+                if clean_url(url) is None:
+                    raise ValueError(f"{url[:80]!r} is not an http(s) address")
+            return urls
         return value
 
     @field_validator("telegram_api_url")
@@ -86,6 +105,9 @@ class Settings(BaseSettings):
             group_per_minute=self.group_per_minute,
             global_per_second=self.global_per_second,
         )
+
+    def push_policy(self) -> PushPolicy:
+        return PushPolicy(batch_max=self.push_batch_max, fresh_hours=self.fresh_hours)
 
     def token(self) -> str:
         """The token for ``run``; ConfigError when it is missing."""

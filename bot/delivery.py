@@ -23,6 +23,7 @@ import logging
 import re
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -123,7 +124,7 @@ class Sender:
         self.concurrency = concurrency or settings.send_concurrency
         self.retry_base = retry_base
         self._queues: dict[int, deque[Due]] = {}
-        self._known: set[tuple[int, int]] = set()
+        self._known: set[tuple[bool, int, int]] = set()  # (edit?, article, chat)
         self._in_flight: set[int] = set()
         self._waiting: list[tuple[float, int, int]] = []  # (ready at, seq, chat)
         self._ready: list[tuple[int, int, int]] = []  # (-priority, seq, chat): round-robin
@@ -137,6 +138,7 @@ class Sender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._recent_429: deque[tuple[float, int]] = deque()
         self.sent = 0
+        self.edited = 0
         self.throttled = 0
 
     # --- life cycle -----------------------------------------------------------------------
@@ -187,7 +189,7 @@ class Sender:
         now = time.monotonic()
         touched: set[int] = set()
         for item in await deliveries.pending(self.db):
-            key = (item.article_id, item.chat_id)
+            key = _key(item)
             if key in self._known:
                 continue
             self._known.add(key)
@@ -199,7 +201,7 @@ class Sender:
                     self.pacer.pause_chat(item.chat_id, now + wait)
         for chat_id in touched:
             queue = self._queues[chat_id]
-            self._queues[chat_id] = deque(sorted(queue, key=lambda d: (-d.priority, d.article_id)))
+            self._queues[chat_id] = deque(sorted(queue, key=Due.order))
             self._schedule(chat_id)
 
     def _schedule(self, chat_id: int) -> None:
@@ -281,19 +283,25 @@ class Sender:
         if not queue:
             self._slots.release()
             return
-        item = queue.popleft()
+        items = [queue.popleft()]
+        if items[0].digest is not None and not items[0].is_edit:
+            # One message lists the whole digest: take its other rows out of the queue too.
+            digest = items[0].digest
+            items += [d for d in queue if d.digest == digest and not d.is_edit]
+            self._queues[chat_id] = deque(d for d in queue if d not in items)
         self._in_flight.add(chat_id)
         self.pacer.started(time.monotonic())
-        task = asyncio.create_task(self._send(item))
+        task = asyncio.create_task(self._send(items))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _send(self, item: Due) -> None:
+    async def _send(self, items: list[Due]) -> None:
+        item = items[0]
         chat_id = item.chat_id
         try:
             try:
-                result = await deliver_one(
-                    self.bot, self.db, self.settings, item, retry_base=self.retry_base
+                result = await deliver(
+                    self.bot, self.db, self.settings, items, retry_base=self.retry_base
                 )
             except Exception as exc:  # storage trouble: keep the message for later
                 logger.error("delivery of %s to %s: %s", item.article_id, chat_id, exc)
@@ -302,22 +310,28 @@ class Sender:
             self.pacer.answered(now)
             self.pacer.finished(chat_id, item.kind, now)
             if result.delivered:
-                self.sent += 1
-            if result.outcome is Outcome.FAILED and await self._keeps_failing(item):
+                if item.is_edit:
+                    self.edited += 1
+                else:
+                    self.sent += 1
+            if (
+                result.outcome is Outcome.FAILED
+                and not item.is_edit
+                and await self._keeps_failing(item)
+            ):
                 result = Result(Outcome.GONE)
             if result.outcome in (Outcome.SENT, Outcome.FAILED, Outcome.SKIPPED):
-                self._known.discard((item.article_id, chat_id))
+                self._known.difference_update(_key(i) for i in items)
             elif result.outcome is Outcome.RETRY:
-                self._queues.setdefault(chat_id, deque()).appendleft(
-                    replace(item, attempts=item.attempts + 1)
-                )
+                queue = self._queues.setdefault(chat_id, deque())
+                queue.extendleft(reversed([replace(i, attempts=i.attempts + 1) for i in items]))
                 self.pacer.pause_chat(chat_id, now + result.wait)
                 if result.flood:
                     self._note_429(chat_id, now, result.wait)
             else:  # GONE or MOVED: what was queued is no longer valid under this id
                 for queued in self._queues.pop(chat_id, deque()):
-                    self._known.discard((queued.article_id, chat_id))
-                self._known.discard((item.article_id, chat_id))
+                    self._known.discard(_key(queued))
+                self._known.difference_update(_key(i) for i in items)
                 self.pacer.forget(chat_id)
                 if result.outcome is Outcome.MOVED:
                     self._dirty = True
@@ -366,24 +380,51 @@ async def notify_admins(
             logger.info("could not tell editor %s: %s", admin_id, exc)
 
 
-async def deliver_one(
-    bot: Bot, db: Database, settings: Settings, item: Due, *, retry_base: float = 2.0
-) -> Result:
-    """Send one article to one chat and record what happened."""
-    article = await articles.get(db, item.article_id)
-    if article is None:
-        await deliveries.mark_failed(db, item.article_id, item.chat_id, "article deleted")
-        return Result(Outcome.FAILED)
+def _key(item: Due) -> tuple[bool, int, int]:
+    return (item.is_edit, item.article_id, item.chat_id)
+
+
+async def _render(
+    bot: Bot, db: Database, settings: Settings, item: Due, article_ids: Sequence[int]
+) -> render.Message | None:
+    """The message for ``article_ids`` in the item's chat: one article, or a digest list."""
+    found = [a for a in [await articles.get(db, i) for i in article_ids] if a is not None]
+    if not found:
+        return None
     language = language_for(item.language, settings.default_language)
-    message = render.push_message(
-        article, language, bot.username or "", private=item.kind == "private", tz=settings.tz()
-    )
+    private = item.kind == "private"
+    if item.digest is None:
+        return render.push_message(
+            found[0], language, bot.username or "", private=private, tz=settings.tz()
+        )
+    return render.digest_message(found, language, bot.username or "", private, settings.tz())
+
+
+async def deliver(
+    bot: Bot,
+    db: Database,
+    settings: Settings,
+    items: Sequence[Due],
+    *,
+    retry_base: float = 2.0,
+) -> Result:
+    """Send one message (an article, or a digest listing several) to one chat, or correct a
+    delivered copy; record what happened."""
+    item = items[0]
+    if item.is_edit:
+        return await _edit(bot, db, settings, item, retry_base=retry_base)
+    ids = [i.article_id for i in items]
+    message = await _render(bot, db, settings, item, ids)
+    if message is None:
+        await deliveries.mark_failed(db, ids, item.chat_id, "article deleted")
+        return Result(Outcome.FAILED)
+    ids = await deliveries.claim(db, ids, item.chat_id)
+    if not ids:
+        return Result(Outcome.SKIPPED)
     chat_id = item.chat_id
     text: str = message.text
     parse_mode: str | None = "HTML"
     repaired = moved = False
-    if not await deliveries.mark_sending(db, item.article_id, chat_id):
-        return Result(Outcome.SKIPPED)
     while True:
         try:
             sent = await bot.send_message(
@@ -391,7 +432,7 @@ async def deliver_one(
             )
         except ChatMigrated as exc:
             if moved:
-                await deliveries.mark_retry(db, item.article_id, chat_id, "migrated", _iso_in(5))
+                await deliveries.mark_retry(db, ids, chat_id, "migrated", _iso_in(5))
                 return Result(Outcome.MOVED)
             logger.info("chat %s became %s", chat_id, exc.new_chat_id)
             await chats.migrate_chat(db, chat_id, exc.new_chat_id)
@@ -400,9 +441,7 @@ async def deliver_one(
         except RetryAfter as exc:
             wait = seconds_of(exc.retry_after)
             logger.warning("flood control: chat %s waits %.0f s", chat_id, wait)
-            await deliveries.mark_retry(
-                db, item.article_id, chat_id, "flood control", _iso_in(wait)
-            )
+            await deliveries.mark_retry(db, ids, chat_id, "flood control", _iso_in(wait))
             return Result(Outcome.RETRY, wait=wait, flood=True)
         except Forbidden as exc:
             return await _gone(bot, db, settings, chat_id, exc.message)
@@ -411,33 +450,79 @@ async def deliver_one(
             if any(g in reason.lower() for g in _GONE):
                 return await _gone(bot, db, settings, chat_id, reason)
             if not repaired and any(r in reason.lower() for r in _REPAIRABLE):
-                logger.warning(
-                    "article %s refused (%s): resent as plain text", item.article_id, reason
-                )
+                logger.warning("article %s refused (%s): resent as plain text", ids[0], reason)
                 text, parse_mode, repaired = _plain(text), None, True
                 continue
-            logger.error("article %s refused for chat %s: %s", item.article_id, chat_id, reason)
-            await deliveries.mark_failed(db, item.article_id, chat_id, reason)
+            logger.error("article %s refused for chat %s: %s", ids[0], chat_id, reason)
+            await deliveries.mark_failed(db, ids, chat_id, reason)
             return Result(Outcome.FAILED)
         except (TimedOut, NetworkError) as exc:
             # TimedOut: Telegram may have delivered it; a resend is counted as doubtful.
             attempts = item.attempts + 1
             reason = f"{type(exc).__name__}: {exc.message}"
             if attempts >= MAX_ATTEMPTS:
-                await deliveries.mark_failed(db, item.article_id, chat_id, reason)
+                await deliveries.mark_failed(db, ids, chat_id, reason)
                 return Result(Outcome.FAILED)
             wait = backoff(attempts, retry_base)
             await deliveries.mark_retry(
-                db,
-                item.article_id,
-                chat_id,
-                reason,
-                _iso_in(wait),
-                doubtful=isinstance(exc, TimedOut),
+                db, ids, chat_id, reason, _iso_in(wait), doubtful=isinstance(exc, TimedOut)
             )
             return Result(Outcome.RETRY, wait=wait)
-        await deliveries.mark_sent(db, item.article_id, chat_id, sent.message_id)
+        await deliveries.mark_sent(db, ids, chat_id, sent.message_id)
         return Result(Outcome.MOVED if moved else Outcome.SENT, delivered=True)
+
+
+async def _edit(
+    bot: Bot, db: Database, settings: Settings, item: Due, *, retry_base: float
+) -> Result:
+    """Correct a delivered copy where it stands: the same message, edited (never resent).
+
+    A refused edit is recorded on the row and given up; it never deactivates the chat unless
+    Telegram says the bot may no longer write there.
+    """
+    assert item.message_id is not None
+    chat_id, message_id = item.chat_id, item.message_id
+    shown = await deliveries.message_articles(db, chat_id, message_id)
+    message = await _render(bot, db, settings, item, shown or [item.article_id])
+    if message is None:
+        await deliveries.mark_edited(db, item.article_id, chat_id, item.edit_due, "deleted")
+        return Result(Outcome.FAILED)
+    try:
+        await bot.edit_message_text(
+            message.text,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode="HTML",
+            reply_markup=message.keyboard,
+        )
+    except RetryAfter as exc:
+        wait = seconds_of(exc.retry_after)
+        return Result(Outcome.RETRY, wait=wait, flood=True)
+    except Forbidden as exc:
+        await deliveries.mark_edited(db, item.article_id, chat_id, item.edit_due, exc.message)
+        return await _gone(bot, db, settings, chat_id, exc.message)
+    except BadRequest as exc:
+        reason = exc.message
+        if "not modified" in reason.lower():  # another row of the same digest got there first
+            await deliveries.mark_edited(db, item.article_id, chat_id, item.edit_due)
+            return Result(Outcome.SENT, delivered=True)
+        if any(g in reason.lower() for g in _GONE):
+            await deliveries.mark_edited(db, item.article_id, chat_id, item.edit_due, reason)
+            return await _gone(bot, db, settings, chat_id, reason)
+        logger.warning(
+            "copy of article %s in chat %s not edited: %s", item.article_id, chat_id, reason
+        )
+        await deliveries.mark_edited(db, item.article_id, chat_id, item.edit_due, reason)
+        return Result(Outcome.FAILED)
+    except (TimedOut, NetworkError) as exc:
+        attempts = item.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            reason = f"{type(exc).__name__}: {exc.message}"
+            await deliveries.mark_edited(db, item.article_id, chat_id, item.edit_due, reason)
+            return Result(Outcome.FAILED)
+        return Result(Outcome.RETRY, wait=backoff(attempts, retry_base))
+    await deliveries.mark_edited(db, item.article_id, chat_id, item.edit_due)
+    return Result(Outcome.SENT, delivered=True)
 
 
 async def _gone(bot: Bot, db: Database, settings: Settings, chat_id: int, reason: str) -> Result:
@@ -451,7 +536,7 @@ async def _gone(bot: Bot, db: Database, settings: Settings, chat_id: int, reason
 async def enqueue_and_wake(context: AnyContext) -> None:
     """The JobQueue tick: queue what arrived since the last one and wake the sender."""
     d = deps(context)
-    added = await deliveries.enqueue_new(d.db)
+    added = await deliveries.enqueue_new(d.db, d.settings.push_policy())
     if added:  # re-reading an unchanged outbox every tick would only stall the loop
         logger.info("queued %d deliveries", added)
         d.sender.wake()

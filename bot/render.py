@@ -240,14 +240,46 @@ def push_message(
         parts.append(esc(lead) + (" …" if truncated else ""))
     if article.url:
         parts.append(f'🔗 <a href="{esc(article.url)}">{esc(STRINGS["link"][lang])}</a>')
-    read = STRINGS["btn_read"][lang]
-    if private:
-        button = InlineKeyboardButton(
-            read, callback_data=callbacks.encode(callbacks.OpenArticle(article.id))
-        )
-    else:
-        button = InlineKeyboardButton(read, url=deep_link(bot_username, article.id))
+    button = _open_button(STRINGS["btn_read"][lang], article.id, bot_username, private)
     return Message("\n\n".join(parts), InlineKeyboardMarkup([[button]]))
+
+
+def _open_button(
+    label: str, article_id: int, bot_username: str, private: bool
+) -> InlineKeyboardButton:
+    """Opens the article: in place in a private chat, through a deep link from a group or
+    channel (where a callback would pour the article into the group)."""
+    if private:
+        return InlineKeyboardButton(
+            label, callback_data=callbacks.encode(callbacks.OpenArticle(article_id))
+        )
+    return InlineKeyboardButton(label, url=deep_link(bot_username, article_id))
+
+
+def digest_message(
+    items: Sequence[Article],
+    lang: Lang,
+    bot_username: str,
+    private: bool,
+    tz: tzinfo | None = None,
+) -> Message:
+    """Articles of one push beyond PUSH_BATCH_MAX: one message listing them, a button each."""
+    lines = [t(lang, "digest_header", n=len(items))]
+    rows: list[list[InlineKeyboardButton]] = []
+    for i, article in enumerate(items, start=1):
+        line = f"{i}. {esc(_cut(article.title, 150))}"
+        date = format_date(article.published_at, lang, tz)
+        if date:
+            line += f"\n    <i>{esc(date)}</i>"
+        lines.append(line)
+        rows.append(
+            [
+                _open_button(
+                    f"{i}. {_cut(article.title, BUTTON_CHARS)}", article.id, bot_username, private
+                )
+            ]
+        )
+    return Message("\n".join(lines), InlineKeyboardMarkup(rows))
 
 
 def latest_message(items: Sequence[Article], lang: Lang, tz: tzinfo | None = None) -> Message:

@@ -68,6 +68,10 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "ar": "📰 <b>أحدث {n} مقالات</b>",
         "en": "📰 <b>The {n} newest articles</b>",
     },
+    "digest_header": {
+        "ar": "📰 <b>أخبار أخرى جديدة ({n})</b>",
+        "en": "📰 <b>More new articles ({n})</b>",
+    },
     "latest_header_one": {"ar": "📰 <b>أحدث مقال</b>", "en": "📰 <b>The newest article</b>"},
     "latest_bad_n": {
         "ar": "اكتب عدداً بين 1 و20 بعد الأمر، مثل: /latest 10",

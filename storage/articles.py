@@ -6,17 +6,19 @@ import hashlib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import aiosqlite
 
 from storage import search
 from storage.db import Database, utcnow
+from storage.urls import url_key
 
 
 @dataclass(frozen=True)
 class NewArticle:
-    """An article as an importer or an editor hands it in, before it has an id."""
+    """An article as an importer, a feed or an editor hands it in, before it has an id."""
 
     title: str
     body: str
@@ -26,6 +28,13 @@ class NewArticle:
     published_at: str | None = None
     prev_title: str | None = None
     next_title: str | None = None
+    image: str | None = None
+    #: The feed's GUID, when it came from a feed.
+    guid: str | None = None
+    #: The feed entry as fetched (see storage.ingest.feeds); None for files and editors.
+    fingerprint: str | None = None
+    #: Other addresses of the same page (a feed's link when the page names its canonical one).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,37 @@ class Article:
     category: str | None
     published_at: str | None
     created_at: str
+    image: str | None = None
+    origin: str = "file"
+    revision: int = 0
+
+
+#: Articles first seen more than this many hours after their publication are not news.
+DEFAULT_FRESH_HOURS = 24.0
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """How a batch of articles arrives, which decides whether they are news to push."""
+
+    #: 'file' (load, SEEDS_DIR), 'archive' (load --archive), 'feed' or 'editor'.
+    origin: str = "file"
+    #: False: stored and searchable, never pushed (an archive, what a feed held at its first
+    #: fetch). True: pushed when fresh.
+    news: bool = True
+    fresh_hours: float = DEFAULT_FRESH_HOURS
+    #: A known story whose title or body changed is updated in place (and its delivered copies
+    #: edited). Editors' posts say "already published" instead.
+    update: bool = True
+
+
+Status = Literal["added", "updated", "present"]
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    status: Status
 
 
 def _key_text(text: str) -> str:
@@ -50,14 +90,44 @@ def title_key(title: str) -> str:
     return _key_text(title)
 
 
-def dedup_key(article: NewArticle) -> str:
-    """The url when there is one, else a hash of the normalised title and body."""
-    if article.url:
-        return "url:" + article.url.strip()
-    digest = hashlib.sha256(
-        (_key_text(article.title) + "\n" + _key_text(article.body)).encode()
-    ).hexdigest()
+def content_key(title: str, body: str) -> str:
+    """The identity of a text: a hash of the normalised title and body."""
+    digest = hashlib.sha256((_key_text(title) + "\n" + _key_text(body)).encode()).hexdigest()
     return "hash:" + digest
+
+
+def identity_keys(
+    title: str, body: str, url: str | None, guid: str | None, aliases: Sequence[str] = ()
+) -> list[str]:
+    """Every key the story is known by, the strongest first.
+
+    Its canonical url (and those of its other addresses), else the feed's GUID, else the hash
+    of its text; all of them are remembered, so a story that comes back under any one of them,
+    from any feed or file, is the same article.
+    """
+    keys: list[str] = []
+    for address in (url, *aliases):
+        key = url_key(address) if address else None
+        if key is not None:
+            keys.append("url:" + key)
+    if guid and guid.strip():
+        keys.append("guid:" + guid.strip())
+    keys.append(content_key(title, body))
+    return list(dict.fromkeys(keys))
+
+
+def match_keys(keys: Sequence[str]) -> list[str]:
+    """The keys an arriving story is looked up by: its addresses and GUID when it has them,
+    else its text. Two pages with different addresses and the same words stay two articles."""
+    strong = [k for k in keys if not k.startswith("hash:")]
+    return strong or list(keys)
+
+
+def dedup_key(article: NewArticle) -> str:
+    """The article's strongest key (see ``identity_keys``)."""
+    return identity_keys(article.title, article.body, article.url, article.guid, article.aliases)[
+        0
+    ]
 
 
 def parse_published_at(value: str) -> datetime:
@@ -68,68 +138,112 @@ def parse_published_at(value: str) -> datetime:
     return parsed
 
 
+def is_fresh(published_at: str | None, first_seen: str, fresh_hours: float) -> bool:
+    """News, by the push policy: first seen at most ``fresh_hours`` after its publication."""
+    if not published_at:
+        return True  # dated when it arrives
+    try:
+        published = parse_published_at(published_at)
+    except ValueError:
+        return True
+    seen = parse_published_at(first_seen)
+    return seen - published <= timedelta(hours=fresh_hours)
+
+
 def _sort_at(published_at: str | None, created_at: str) -> str:
     if published_at:
         return parse_published_at(published_at).astimezone(UTC).isoformat()
     return created_at
 
 
-_COLUMNS = "id, title, body, url, source, category, published_at, created_at"
+_COLUMNS = (
+    "id, title, body, url, source, category, published_at, created_at, image, origin, revision"
+)
 
 
 def _row_to_article(row: aiosqlite.Row) -> Article:
     return Article(*row)
 
 
-async def add(db: Database, article: NewArticle) -> tuple[int, bool]:
+async def add(
+    db: Database, article: NewArticle, arrival: Arrival | None = None
+) -> tuple[int, bool]:
     """Store an article unless it is already there; return (id, added)."""
     async with db.transaction() as conn:
-        return await add_in(conn, article)
+        return await add_in(conn, article, arrival)
 
 
-async def add_in(conn: aiosqlite.Connection, article: NewArticle) -> tuple[int, bool]:
+async def add_in(
+    conn: aiosqlite.Connection, article: NewArticle, arrival: Arrival | None = None
+) -> tuple[int, bool]:
     """``add`` inside a transaction the caller holds."""
-    [result] = await add_many_in(conn, [article])
-    return result
+    [result] = await store_many_in(conn, [article], arrival or Arrival())
+    return result.id, result.status == "added"
+
+
+async def add_many_in(
+    conn: aiosqlite.Connection, batch: Sequence[NewArticle], arrival: Arrival | None = None
+) -> list[tuple[int, bool]]:
+    """``store_many_in`` as (id, added) pairs."""
+    stored = await store_many_in(conn, batch, arrival or Arrival())
+    return [(s.id, s.status == "added") for s in stored]
 
 
 #: SQLite's default limit on parameters is 32,766; stay far below it.
 _KEYS_PER_QUERY = 500
 
 
-async def add_many_in(
-    conn: aiosqlite.Connection, batch: Sequence[NewArticle]
-) -> list[tuple[int, bool]]:
-    """Store each article unless already there; (id, added) for each, in order.
+async def _known_keys(conn: aiosqlite.Connection, keys: Sequence[str]) -> dict[str, int]:
+    known: dict[str, int] = {}
+    wanted = list(dict.fromkeys(keys))
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        chunk = wanted[start : start + _KEYS_PER_QUERY]
+        marks = ",".join("?" * len(chunk))
+        rows = await conn.execute_fetchall(
+            f"SELECT key, article_id FROM article_keys WHERE key IN ({marks})", chunk
+        )
+        known.update((str(k), int(i)) for k, i in rows)
+    return known
+
+
+async def store_many_in(
+    conn: aiosqlite.Connection, batch: Sequence[NewArticle], arrival: Arrival
+) -> list[Stored]:
+    """Store each article once; update a known one whose text changed. In batch order.
 
     Inside a transaction the caller holds. A batch costs a handful of statements whatever its
     size: each aiosqlite call is a hop to its worker thread, and per-article hops were most of
     an import's time.
     """
-    keys = [dedup_key(a) for a in batch]
-    wanted = list(dict.fromkeys(keys))
-    known: dict[str, int] = {}
-    for start in range(0, len(wanted), _KEYS_PER_QUERY):
-        chunk = wanted[start : start + _KEYS_PER_QUERY]
-        marks = ",".join("?" * len(chunk))
-        rows = await conn.execute_fetchall(
-            f"SELECT dedup_key, id FROM articles WHERE dedup_key IN ({marks})", chunk
-        )
-        known.update((str(k), int(i)) for k, i in rows)
+    all_keys = [identity_keys(a.title, a.body, a.url, a.guid, a.aliases) for a in batch]
+    known = await _known_keys(conn, [k for keys in all_keys for k in keys])
     [(last_id,)] = await conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM articles")
     next_id = int(last_id)
     now = utcnow()
-    results: list[tuple[int, bool]] = []
+    results: list[Stored] = []
     rows_to_insert: list[tuple[object, ...]] = []
     to_index: list[tuple[int, str, str]] = []
-    for article, key in zip(batch, keys, strict=True):
-        if key in known:
-            results.append((known[key], False))
+    new_keys: list[tuple[str, int]] = []
+    existing: list[tuple[int, NewArticle, bool]] = []
+    for article, keys in zip(batch, all_keys, strict=True):
+        found = next((known[k] for k in match_keys(keys) if k in known), None)
+        if found is not None:
+            # A text this article already had (its hash is one of its keys) is an older copy,
+            # not a correction: it never overwrites a newer one.
+            seen_text = known.get(keys[-1]) == found
+            new_keys.extend((k, found) for k in keys if k not in known)
+            known.update({k: found for k in keys if k not in known})
+            existing.append((len(results), article, not seen_text))
+            results.append(Stored(found, "present"))
             continue
         next_id += 1
-        known[key] = next_id
-        results.append((next_id, True))
+        known.update(dict.fromkeys(keys, next_id))
+        new_keys.extend((k, next_id) for k in keys)
+        results.append(Stored(next_id, "added"))
         to_index.append((next_id, article.title, article.body))
+        # An undated article is dated when it arrives.
+        published_at = article.published_at or now
+        news = arrival.news and is_fresh(article.published_at, now, arrival.fresh_hours)
         rows_to_insert.append(
             (
                 next_id,
@@ -138,24 +252,93 @@ async def add_many_in(
                 article.url,
                 article.source,
                 article.category,
-                article.published_at,
-                _sort_at(article.published_at, now),
+                published_at,
+                _sort_at(published_at, now),
                 now,
-                key,
+                keys[0],
                 title_key(article.title),
                 article.prev_title,
                 article.next_title,
+                arrival.origin,
+                int(news),
+                article.image,
+                article.guid,
+                article.fingerprint,
             )
         )
     if rows_to_insert:
         await conn.executemany(
             "INSERT INTO articles (id, title, body, url, source, category, published_at,"
-            " sort_at, created_at, dedup_key, title_key, prev_title, next_title)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " sort_at, created_at, dedup_key, title_key, prev_title, next_title, origin,"
+            " pushable, image, guid, fingerprint)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows_to_insert,
         )
         await search.index_articles(conn, to_index)
+    if new_keys:
+        await conn.executemany("INSERT OR IGNORE INTO article_keys VALUES (?, ?)", new_keys)
+    if existing and arrival.update:
+        for position, article, may_change in existing:
+            if await _update_in(conn, results[position].id, article, now, may_change):
+                results[position] = Stored(results[position].id, "updated")
     return results
+
+
+async def _update_in(
+    conn: aiosqlite.Connection, article_id: int, article: NewArticle, now: str, may_change: bool
+) -> bool:
+    """A story that came back: its text replaced when it changed, and its copies owed an edit.
+
+    Returns True when the title or body changed. Its date, order and push state stay.
+    """
+    [row] = await conn.execute_fetchall(
+        "SELECT title, body, fingerprint FROM articles WHERE id = ?", (article_id,)
+    )
+    title, body, fingerprint = row
+    if _key_text(title) == _key_text(article.title) and _key_text(body) == _key_text(article.body):
+        if article.fingerprint and article.fingerprint != fingerprint:
+            await conn.execute(
+                "UPDATE articles SET fingerprint = ? WHERE id = ?",
+                (article.fingerprint, article_id),
+            )
+        return False
+    await conn.execute(
+        "UPDATE articles SET title = ?, body = ?, title_key = ?, updated_at = ?,"
+        " revision = revision + 1, fingerprint = coalesce(?, fingerprint),"
+        " image = coalesce(?, image), url = coalesce(url, ?) WHERE id = ?",
+        (
+            article.title,
+            article.body,
+            title_key(article.title),
+            now,
+            article.fingerprint,
+            article.image,
+            article.url,
+            article_id,
+        ),
+    )
+    await search.index_articles(conn, [(article_id, article.title, article.body)])
+    # Every copy already delivered, or on its way, is edited where it stands.
+    await conn.execute(
+        "UPDATE deliveries SET edit_due = edit_due + 1, updated_at = ?"
+        " WHERE article_id = ? AND state IN ('sent', 'sending')",
+        (now, article_id),
+    )
+    return True
+
+
+async def fingerprints(db: Database, keys: Sequence[str]) -> dict[str, str | None]:
+    """For each key already known: the fingerprint of the feed entry its article came from."""
+    known = await _known_keys(db.conn, keys)
+    if not known:
+        return {}
+    ids = sorted(set(known.values()))
+    marks = ",".join("?" * len(ids))
+    rows = await db.conn.execute_fetchall(
+        f"SELECT id, fingerprint FROM articles WHERE id IN ({marks})", ids
+    )
+    by_id = {int(i): (None if f is None else str(f)) for i, f in rows}
+    return {key: by_id.get(article_id) for key, article_id in known.items()}
 
 
 async def get(db: Database, article_id: int) -> Article | None:

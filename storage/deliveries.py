@@ -7,6 +7,7 @@ has no idempotency key and the message may or may not have arrived.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +16,7 @@ from storage.db import Database, utcnow
 
 @dataclass(frozen=True)
 class Due:
-    """A delivery that may be attempted now."""
+    """A delivery that may be attempted now: a send, or (``edit_due`` > 0) a correction."""
 
     article_id: int
     chat_id: int
@@ -25,28 +26,137 @@ class Due:
     priority: int
     #: Not to be sent before this UTC ISO time (a retry's wait), or None.
     not_before: str | None = None
+    #: The article's place in publication order (UTC ISO).
+    sort_at: str = ""
+    #: Rows of one chat with the same digest id go out as one message listing them.
+    digest: int | None = None
+    #: Corrections owed to the delivered copy; > 0 makes this an edit of ``message_id``.
+    edit_due: int = 0
+    message_id: int | None = None
+
+    @property
+    def is_edit(self) -> bool:
+        return self.edit_due > 0
+
+    def order(self) -> tuple[int, str, int]:
+        """Urgent and editors' articles first, then publication order (older first)."""
+        return (-self.priority, self.sort_at, self.article_id)
 
 
-async def enqueue_new(db: Database) -> int:
-    """Queue every article that arrived since each active subscription's last enqueue."""
+#: Priorities in the outbox: an editor's article never waits behind an import.
+PRIORITY_IMPORT = 0
+PRIORITY_EDITOR = 1
+PRIORITY_URGENT = 2
+#: At most this many articles are listed in one digest message (its buttons and its length).
+DIGEST_SIZE = 20
+
+
+@dataclass(frozen=True)
+class PushPolicy:
+    """What one push may send a chat (the settings PUSH_BATCH_MAX and FRESH_HOURS)."""
+
+    batch_max: int = 5
+    fresh_hours: float = 24.0
+    #: Chats whose rows are written in one transaction: the write lock is held briefly.
+    chunk: int = 200
+
+
+@dataclass(frozen=True)
+class Planned:
+    article_id: int
+    priority: int
+    digest: int | None
+
+
+def plan_push(new: Sequence[tuple[int, str]], batch_max: int) -> list[Planned]:
+    """How a chat receives the ``new`` (id, origin) articles of one push, in publication order.
+
+    At most ``batch_max`` go as their own messages: editors' first, then the newest; the rest
+    are listed in digest messages (of at most ``DIGEST_SIZE``), never dropped.
+    """
+    editors = [i for i, origin in new if origin == "editor"]
+    others = [i for i, origin in new if origin != "editor"]
+    own = set(editors[-batch_max:] if batch_max else [])
+    room = batch_max - len(own)
+    if room > 0:
+        own.update(others[-room:])
+    listed = [i for i, _ in new if i not in own]
+    digest_of: dict[int, int] = {}
+    for start in range(0, len(listed), DIGEST_SIZE):
+        chunk = listed[start : start + DIGEST_SIZE]
+        digest_of.update(dict.fromkeys(chunk, chunk[0]))
+    return [
+        Planned(
+            i,
+            PRIORITY_EDITOR if origin == "editor" else PRIORITY_IMPORT,
+            digest_of.get(i),
+        )
+        for i, origin in new
+    ]
+
+
+async def enqueue_new(db: Database, policy: PushPolicy | None = None) -> int:
+    """Queue the fresh articles that arrived since each active subscription's last push.
+
+    Only articles marked as news (``articles.pushable``) and still fresh are queued. Chats
+    are written ``policy.chunk`` at a time, each chunk in a short transaction, so a load or
+    another process never waits long for the write lock.
+    """
+    policy = policy or PushPolicy()
+    [(upper,)] = await db.conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM articles")
+    subs = await db.conn.execute_fetchall(
+        "SELECT chat_id, enqueued_through FROM subscriptions"
+        " WHERE active = 1 AND enqueued_through < ?",
+        (upper,),
+    )
+    by_through: dict[int, list[int]] = {}
+    for chat_id, through in subs:
+        by_through.setdefault(int(through), []).append(int(chat_id))
+    since = (datetime.now(UTC) - timedelta(hours=policy.fresh_hours)).isoformat()
+    added = 0
+    for through, chat_ids in sorted(by_through.items()):
+        new = await db.conn.execute_fetchall(
+            "SELECT id, origin FROM articles WHERE id > ? AND id <= ? AND pushable = 1"
+            " AND sort_at >= ? ORDER BY sort_at, id",
+            (through, upper, since),
+        )
+        plan = plan_push([(int(i), str(o)) for i, o in new], policy.batch_max)
+        for start in range(0, len(chat_ids), policy.chunk):
+            added += await _enqueue_chunk(
+                db, chat_ids[start : start + policy.chunk], through, int(upper), plan
+            )
+    return added
+
+
+async def _enqueue_chunk(
+    db: Database, chat_ids: Sequence[int], through: int, upper: int, plan: Sequence[Planned]
+) -> int:
     now = utcnow()
+    marks = ",".join("?" * len(chat_ids))
     async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO deliveries (article_id, chat_id, state, created_at, updated_at)"
-            " SELECT a.id, s.chat_id, 'pending', ?, ? FROM subscriptions s"
-            " JOIN articles a ON a.id > s.enqueued_through WHERE s.active = 1",
-            (now, now),
+        # Still where we read them (a chat may have re-subscribed or left meanwhile).
+        rows = await conn.execute_fetchall(
+            f"SELECT chat_id FROM subscriptions WHERE chat_id IN ({marks})"
+            " AND active = 1 AND enqueued_through = ?",
+            (*chat_ids, through),
         )
-        added = cur.rowcount
+        ready = [int(r[0]) for r in rows]
+        if not ready:
+            return 0
+        cur = await conn.executemany(
+            "INSERT OR IGNORE INTO deliveries (article_id, chat_id, state, priority, digest,"
+            " created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
+            [(p.article_id, c, p.priority, p.digest, now, now) for c in ready for p in plan],
+        )
+        marks = ",".join("?" * len(ready))
         await conn.execute(
-            "UPDATE subscriptions SET enqueued_through ="
-            " (SELECT coalesce(max(id), 0) FROM articles)"
-            " WHERE active = 1 AND enqueued_through < (SELECT coalesce(max(id), 0) FROM articles)"
+            f"UPDATE subscriptions SET enqueued_through = ? WHERE chat_id IN ({marks})",
+            (upper, *ready),
         )
-    return max(added, 0)
+        return max(cur.rowcount, 0)
 
 
-async def enqueue_article(db: Database, article_id: int, priority: int = 0) -> int:
+async def enqueue_article(db: Database, article_id: int, priority: int = PRIORITY_URGENT) -> int:
     """Queue one article now for every active subscription (urgent posts)."""
     now = utcnow()
     async with db.transaction() as conn:
@@ -72,20 +182,30 @@ async def recover_in_flight(db: Database) -> int:
 
 
 async def pending(db: Database, limit: int = 100_000) -> list[Due]:
-    """Every pending delivery of an active subscription: urgent first, then oldest article.
-
-    Rows waiting for a retry come too, with ``not_before``; the sender keeps their time.
+    """What the sender owes active subscriptions: pending sends, and corrections of delivered
+    copies (``Due.is_edit``). Rows waiting for a retry come too, with ``not_before``; the
+    sender keeps their time and their order (``Due.order``).
     """
-    async with db.conn.execute(
+    sends = await db.conn.execute_fetchall(
         "SELECT d.article_id, d.chat_id, c.kind, c.language, d.attempts, d.priority,"
-        " d.next_attempt_at"
+        " d.next_attempt_at, a.sort_at, d.digest, 0, NULL"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
         " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
+        " JOIN articles a ON a.id = d.article_id"
         " WHERE d.state = 'pending'"
-        " ORDER BY d.priority DESC, d.article_id, d.chat_id LIMIT ?",
+        " ORDER BY d.priority DESC, a.sort_at, d.article_id, d.chat_id LIMIT ?",
         (limit,),
-    ) as cur:
-        return [Due(*row) for row in await cur.fetchall()]
+    )
+    edits = await db.conn.execute_fetchall(
+        "SELECT d.article_id, d.chat_id, c.kind, c.language, 0, d.priority,"
+        " NULL, a.sort_at, d.digest, d.edit_due, d.message_id"
+        " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
+        " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
+        " JOIN articles a ON a.id = d.article_id"
+        " WHERE d.edit_due > 0 AND d.state = 'sent' AND d.message_id IS NOT NULL LIMIT ?",
+        (limit,),
+    )
+    return [Due(*row) for row in (*sends, *edits)]
 
 
 async def due(db: Database, limit: int = 100_000) -> list[Due]:
@@ -94,37 +214,58 @@ async def due(db: Database, limit: int = 100_000) -> list[Due]:
     return [d for d in await pending(db, limit) if d.not_before is None or d.not_before <= now]
 
 
-async def _set(db: Database, article_id: int, chat_id: int, sql: str, *args: object) -> None:
+Ids = int | Sequence[int]
+
+
+def _ids(article_ids: Ids) -> list[int]:
+    return [article_ids] if isinstance(article_ids, int) else list(article_ids)
+
+
+async def _set(db: Database, article_ids: Ids, chat_id: int, sql: str, *args: object) -> None:
+    ids = _ids(article_ids)
+    marks = ",".join("?" * len(ids))
     async with db.transaction() as conn:
         await conn.execute(
-            f"UPDATE deliveries SET {sql}, updated_at = ? WHERE article_id = ? AND chat_id = ?",
-            (*args, utcnow(), article_id, chat_id),
+            f"UPDATE deliveries SET {sql}, updated_at = ?"
+            f" WHERE chat_id = ? AND article_id IN ({marks})",
+            (*args, utcnow(), chat_id, *ids),
         )
+
+
+async def claim(db: Database, article_ids: Ids, chat_id: int) -> list[int]:
+    """Claim pending rows for sending; only the ids returned may be sent (the others are no
+    longer pending: say, the chat unsubscribed meanwhile)."""
+    ids = _ids(article_ids)
+    marks = ",".join("?" * len(ids))
+    async with db.transaction() as conn:
+        rows = await conn.execute_fetchall(
+            f"UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+            f" WHERE chat_id = ? AND state = 'pending' AND article_id IN ({marks})"
+            " RETURNING article_id",
+            (utcnow(), chat_id, *ids),
+        )
+    claimed = {int(r[0]) for r in rows}
+    return [i for i in ids if i in claimed]
 
 
 async def mark_sending(db: Database, article_id: int, chat_id: int) -> bool:
-    """Claim a pending row for sending; False when it is no longer pending (say, the chat
-    unsubscribed meanwhile), and then it must not be sent."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?"
-            " WHERE article_id = ? AND chat_id = ? AND state = 'pending'",
-            (utcnow(), article_id, chat_id),
-        )
-        return cur.rowcount > 0
+    """``claim`` of one row: False when it must not be sent."""
+    return bool(await claim(db, article_id, chat_id))
 
 
-async def mark_sent(db: Database, article_id: int, chat_id: int, message_id: int) -> None:
-    await _set(db, article_id, chat_id, "state = 'sent', message_id = ?, error = NULL", message_id)
+async def mark_sent(db: Database, article_ids: Ids, chat_id: int, message_id: int) -> None:
+    await _set(
+        db, article_ids, chat_id, "state = 'sent', message_id = ?, error = NULL", message_id
+    )
 
 
-async def mark_failed(db: Database, article_id: int, chat_id: int, error: str) -> None:
-    await _set(db, article_id, chat_id, "state = 'failed', error = ?", error)
+async def mark_failed(db: Database, article_ids: Ids, chat_id: int, error: str) -> None:
+    await _set(db, article_ids, chat_id, "state = 'failed', error = ?", error)
 
 
 async def mark_retry(
     db: Database,
-    article_id: int,
+    article_ids: Ids,
     chat_id: int,
     error: str,
     next_attempt_at: str,
@@ -137,13 +278,43 @@ async def mark_retry(
     """
     await _set(
         db,
-        article_id,
+        article_ids,
         chat_id,
         "state = 'pending', error = ?, next_attempt_at = ?, doubtful = max(doubtful, ?)",
         error,
         next_attempt_at,
         int(doubtful),
     )
+
+
+async def mark_edited(
+    db: Database, article_id: int, chat_id: int, seen: int, error: str | None = None
+) -> None:
+    """A correction is finished: done (``error`` None), or given up with its reason.
+
+    ``seen`` is the ``edit_due`` the edit was made for: a change that came meanwhile is
+    still owed.
+    """
+    await _set(
+        db,
+        article_id,
+        chat_id,
+        "edit_due = max(edit_due - ?, 0), edits = edits + ?, edit_error = ?",
+        seen,
+        int(error is None),
+        error,
+    )
+
+
+async def message_articles(db: Database, chat_id: int, message_id: int) -> list[int]:
+    """The articles one delivered message shows (several for a digest), in its order."""
+    rows = await db.conn.execute_fetchall(
+        "SELECT d.article_id FROM deliveries d JOIN articles a ON a.id = d.article_id"
+        " WHERE d.chat_id = ? AND d.message_id = ? AND d.state = 'sent'"
+        " ORDER BY a.sort_at, a.id",
+        (chat_id, message_id),
+    )
+    return [int(r[0]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -153,6 +324,8 @@ class DeliveryCounts:
     pending: int
     skipped: int
     doubtful: int
+    #: Corrections made to delivered copies.
+    edited: int = 0
 
 
 async def counts(db: Database) -> DeliveryCounts:
@@ -160,7 +333,7 @@ async def counts(db: Database) -> DeliveryCounts:
         "SELECT"
         " coalesce(sum(state = 'sent'), 0), coalesce(sum(state = 'failed'), 0),"
         " coalesce(sum(state IN ('pending', 'sending')), 0), coalesce(sum(state = 'skipped'), 0),"
-        " coalesce(sum(doubtful), 0) FROM deliveries"
+        " coalesce(sum(doubtful), 0), coalesce(sum(edits), 0) FROM deliveries"
     ) as cur:
         row = await cur.fetchone()
     assert row is not None

@@ -7,14 +7,14 @@ with its file and line, and the rest still loads. Loading the same files twice a
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from storage import articles
-from storage.articles import NewArticle
+from storage.articles import Arrival, NewArticle
 from storage.db import Database
+from storage.urls import clean_url
 
 #: Lines that open the site's navigation trailer; nothing from them on enters the body.
 TRAILER_MARKERS = ("Read Previous", "Read Next", "Most Popular")
@@ -40,11 +40,23 @@ class LoadReport:
     added: int = 0
     present: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    #: Known stories whose text changed: updated in place, their delivered copies edited.
+    updated: int = 0
 
     def merge(self, other: LoadReport) -> None:
         self.added += other.added
         self.present += other.present
+        self.updated += other.updated
         self.rejected.extend(other.rejected)
+
+    def count(self, results: Iterable[articles.Stored]) -> None:
+        for stored in results:
+            if stored.status == "added":
+                self.added += 1
+            elif stored.status == "updated":
+                self.updated += 1
+            else:
+                self.present += 1
 
 
 class RecordError(ValueError):
@@ -108,17 +120,17 @@ def _neighbours(trailer: list[str]) -> tuple[str | None, str | None]:
     return found["prev"], found["next"]
 
 
-_URL = re.compile(r"^https?://\S+$")
-
-
 def check_article(article: NewArticle) -> NewArticle:
     """The checks every article passes, whichever way it arrives; RecordError says why not."""
     if len(article.title) > MAX_TITLE:
         raise RecordError(f"title longer than {MAX_TITLE} characters")
     if len(article.body) > MAX_BODY:
         raise RecordError(f"body longer than {MAX_BODY} characters")
-    if article.url is not None and not _URL.match(article.url):
-        raise RecordError(f"url is not an http(s) address: {article.url[:80]!r}")
+    if article.url is not None:
+        url = clean_url(article.url)
+        if url is None:
+            raise RecordError(f"url is not an http(s) address: {article.url[:80]!r}")
+        article = replace(article, url=url)
     if article.published_at is not None:
         try:
             articles.parse_published_at(article.published_at)
@@ -210,25 +222,30 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Rejection]]:
     return files, problems
 
 
-async def load_paths(db: Database, paths: Iterable[Path]) -> LoadReport:
-    """Load every article file under ``paths``; report added / already present / rejected."""
+async def load_paths(
+    db: Database, paths: Iterable[Path], arrival: Arrival | None = None
+) -> LoadReport:
+    """Load every article file under ``paths``; report added / updated / present / rejected.
+
+    ``arrival`` says whether they are news (``Arrival(origin="archive", news=False)`` for an
+    archive: stored and searchable, never pushed).
+    """
     files, problems = expand(paths)
     report = LoadReport(rejected=problems)
     for path in files:
-        report.merge(await load_file(db, path))
+        report.merge(await load_file(db, path, arrival))
     return report
 
 
-async def load_file(db: Database, path: Path) -> LoadReport:
+async def load_file(db: Database, path: Path, arrival: Arrival | None = None) -> LoadReport:
     report = LoadReport()
     batch: list[NewArticle] = []
+    how = arrival or Arrival()
 
     async def flush() -> None:
+        # One short transaction per batch: a running bot waits at most this long to write.
         async with db.transaction() as conn:
-            results = await articles.add_many_in(conn, batch)
-        added = sum(1 for _, new in results if new)
-        report.added += added
-        report.present += len(results) - added
+            report.count(await articles.store_many_in(conn, batch, how))
         batch.clear()
 
     for where, item in _records(path):

@@ -133,4 +133,94 @@ async def _v2_search(conn: aiosqlite.Connection) -> None:
     await search.rebuild_in(conn)
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_search]
+async def _v3_ingestion(conn: aiosqlite.Connection) -> None:
+    """Feeds, every key a story is known by, the push policy, digests and edits in the outbox."""
+    from storage import articles  # the identity rules live there, as for every new article
+
+    await execute_script(
+        conn,
+        """
+        -- How the article arrived: 'file' (load, SEEDS_DIR), 'archive' (load --archive),
+        -- 'feed', 'editor'. Editors' posts go ahead of imports in a push.
+        ALTER TABLE articles ADD COLUMN origin TEXT NOT NULL DEFAULT 'file';
+        -- 0: stored and searchable but never pushed (an archive, a feed's first fetch, or
+        -- first seen more than FRESH_HOURS after its publication).
+        ALTER TABLE articles ADD COLUMN pushable INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE articles ADD COLUMN image TEXT;
+        ALTER TABLE articles ADD COLUMN guid TEXT;
+        -- The feed entry as last fetched (storage.ingest.feeds.FeedEntry.fingerprint): the same
+        -- fingerprint again means nothing changed, and the page is not fetched again.
+        ALTER TABLE articles ADD COLUMN fingerprint TEXT;
+        ALTER TABLE articles ADD COLUMN updated_at TEXT;
+        ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+
+        -- Every key a story is known by: its canonical url, the urls it was seen under, its
+        -- feed GUID, the hash of its text. Any one of them found means "already here".
+        CREATE TABLE article_keys (
+            key        TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        CREATE INDEX article_keys_by_article ON article_keys (article_id);
+
+        CREATE TABLE feeds (
+            id              INTEGER PRIMARY KEY,
+            url             TEXT NOT NULL UNIQUE,   -- as given
+            from_settings   INTEGER NOT NULL DEFAULT 0,  -- listed in FEEDS (else /feeds add)
+            added_by        INTEGER,
+            created_at      TEXT NOT NULL,
+            -- 1 after the first successful fetch: what was there then is never pushed
+            primed          INTEGER NOT NULL DEFAULT 0,
+            etag            TEXT,
+            last_modified   TEXT,
+            ttl_seconds     INTEGER,
+            last_fetch_at   TEXT,
+            last_success_at TEXT,
+            last_outcome    TEXT,     -- new | updated | unchanged | error
+            last_error      TEXT,
+            last_new        INTEGER NOT NULL DEFAULT 0,
+            total_new       INTEGER NOT NULL DEFAULT 0,
+            failures        INTEGER NOT NULL DEFAULT 0,  -- in a row
+            alerted         INTEGER NOT NULL DEFAULT 0,  -- editors were told it is failing
+            next_fetch_at   TEXT
+        );
+
+        -- Files of SEEDS_DIR already loaded, so that a folder is watched cheaply.
+        CREATE TABLE loaded_files (
+            path      TEXT PRIMARY KEY,
+            size      INTEGER NOT NULL,
+            mtime_ns  INTEGER NOT NULL,
+            loaded_at TEXT NOT NULL
+        );
+
+        -- Rows of one chat sharing a digest id go out as one message listing them.
+        ALTER TABLE deliveries ADD COLUMN digest INTEGER;
+        -- Corrections owed to a delivered copy (bumped by each change of the article).
+        ALTER TABLE deliveries ADD COLUMN edit_due INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE deliveries ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE deliveries ADD COLUMN edit_error TEXT;
+        CREATE INDEX deliveries_edits_due ON deliveries (chat_id) WHERE edit_due > 0;
+        CREATE INDEX deliveries_by_message ON deliveries (chat_id, message_id);
+        """,
+    )
+    rows = await conn.execute_fetchall(
+        "SELECT id, title, body, url, dedup_key, published_at, created_at FROM articles"
+    )
+    keys: list[tuple[str, int]] = []
+    stale: list[tuple[int]] = []
+    for article_id, title, body, url, dedup_key, published_at, created_at in rows:
+        keys.append((str(dedup_key), int(article_id)))
+        keys.extend(
+            (k, int(article_id)) for k in articles.identity_keys(str(title), str(body), url, None)
+        )
+        if not articles.is_fresh(published_at, str(created_at), articles.DEFAULT_FRESH_HOURS):
+            stale.append((int(article_id),))
+    await conn.executemany("INSERT OR IGNORE INTO article_keys VALUES (?, ?)", keys)
+    await conn.executemany("UPDATE articles SET pushable = 0 WHERE id = ?", stale)
+    # An archive loaded before this policy existed must not keep flooding readers.
+    await conn.execute(
+        "UPDATE deliveries SET state = 'skipped', error = 'not fresh news'"
+        " WHERE state = 'pending' AND article_id IN (SELECT id FROM articles WHERE pushable = 0)"
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ingestion]

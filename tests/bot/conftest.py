@@ -100,7 +100,7 @@ class Harness:
         """
         sender = self.deps.sender
         before = sender.sent
-        await deliveries.enqueue_new(self.deps.db)
+        await deliveries.enqueue_new(self.deps.db, self.settings.push_policy())
         await sender.drain()
         return sender.sent - before
 

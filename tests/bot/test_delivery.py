@@ -100,7 +100,8 @@ class World:
                 self.db, NewArticle(title=f"خبر {i}", body=f"نص الخبر {i}.")
             )
             ids.append(article_id)
-        await deliveries.enqueue_new(self.db)
+            # One push each: a backlog built over several pushes, none over PUSH_BATCH_MAX.
+            await deliveries.enqueue_new(self.db)
         return ids
 
     def titles(self, chat_id: int) -> list[str]:

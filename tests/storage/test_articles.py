@@ -6,10 +6,21 @@ from storage import Database, articles
 from storage.articles import NewArticle
 
 
-async def _add(db: Database, title: str, when: str | None, **kw: str) -> int:
-    article_id, added = await articles.add(
-        db, NewArticle(title=title, body=f"نص {title}", published_at=when, **kw)
+async def _add(
+    db: Database,
+    title: str,
+    when: str | None,
+    prev_title: str | None = None,
+    next_title: str | None = None,
+) -> int:
+    article = NewArticle(
+        title=title,
+        body=f"نص {title}",
+        published_at=when,
+        prev_title=prev_title,
+        next_title=next_title,
     )
+    article_id, added = await articles.add(db, article)
     assert added
     return article_id
 
