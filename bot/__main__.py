@@ -15,7 +15,11 @@ from typing import Any, TextIO
 from telegram.error import InvalidToken, TelegramError
 
 from bot.config import ConfigError, Settings, load_settings
-from storage import Database, articles, importers, open_database, search
+from storage import Database, articles, feeds, importers, open_database, search
+from storage.articles import Arrival
+from storage.db import BUSY_TIMEOUT_MS
+from storage.ingest import service
+from storage.ingest.http import Fetcher
 
 
 class OneLineFormatter(logging.Formatter):
@@ -73,7 +77,20 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the bot (needs BOT_TOKEN)")
     load = sub.add_parser("load", help="load article files (.txt pages, .jsonl) and folders")
+    load.add_argument(
+        "--archive",
+        action="store_true",
+        help="an archive: store and index the articles, never push them to subscribers",
+    )
     load.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    feeds_cmd = sub.add_parser("feeds", help="list, add, remove or poll the news feeds")
+    feeds_sub = feeds_cmd.add_subparsers(dest="action", metavar="ACTION")
+    feeds_sub.add_parser("list", help="list the feeds (the default)")
+    feeds_add = feeds_sub.add_parser("add", help="follow a feed")
+    feeds_add.add_argument("url", metavar="URL")
+    feeds_remove = feeds_sub.add_parser("remove", help="stop following a feed")
+    feeds_remove.add_argument("url", metavar="URL")
+    feeds_sub.add_parser("poll", help="fetch every feed once now and say what came")
     find = sub.add_parser("search", help="search the archive (queries from stdin when none)")
     find.add_argument("--json", action="store_true", help="print JSON")
     find.add_argument("--limit", type=_limit, default=10, help="results to show (default 10)")
@@ -147,21 +164,74 @@ async def _cmd_latest(db: Database, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _cmd_load(db: Database, args: argparse.Namespace) -> int:
-    report = await importers.load_paths(db, args.paths)
+async def _cmd_load(db: Database, settings: Settings, args: argparse.Namespace) -> int:
+    if args.archive:
+        arrival = Arrival(origin="archive", news=False, fresh_hours=settings.fresh_hours)
+    else:
+        arrival = Arrival(origin="file", fresh_hours=settings.fresh_hours)
+    report = await importers.load_paths(db, args.paths, arrival)
     for rejection in report.rejected:
         print(f"rejected {rejection.where}: {rejection.reason}", file=sys.stderr)
     print(
-        f"added {report.added}, already present {report.present}, rejected {len(report.rejected)}"
+        f"added {report.added}, updated {report.updated}, already present {report.present},"
+        f" rejected {len(report.rejected)}"
     )
-    return 1 if report.rejected and not (report.added or report.present) else 0
+    stored = report.added or report.present or report.updated
+    return 1 if report.rejected and not stored else 0
+
+
+async def _cmd_feeds(db: Database, settings: Settings, args: argparse.Namespace) -> int:
+    await feeds.sync_settings(db, settings.feeds)
+    if args.action == "add":
+        try:
+            feed, added = await feeds.add(db, args.url)
+        except ValueError:
+            print(f"newsbot: not an http(s) address: {args.url!r}", file=sys.stderr)
+            return 2
+        print(("added " if added else "already followed ") + feed.url)
+        return 0
+    if args.action == "remove":
+        gone = await feeds.find(db, args.url)
+        if gone is None or not await feeds.remove(db, args.url):
+            print(f"newsbot: not a followed feed: {args.url}", file=sys.stderr)
+            return 1
+        print(f"removed {gone.url}")
+        if gone.from_settings:
+            print("note: it is listed in FEEDS and comes back at the next start", file=sys.stderr)
+        return 0
+    if args.action == "poll":
+        return await _poll_feeds(db, settings)
+    followed = await feeds.list_all(db)
+    if not followed:
+        print("no feeds (add one with: newsbot feeds add URL)", file=sys.stderr)
+    for feed in followed:
+        print(feed.url)
+    return 0
+
+
+async def _poll_feeds(db: Database, settings: Settings) -> int:
+    async with Fetcher(user_agent=service.user_agent()) as fetcher:
+        results = await service.poll_feeds(db, fetcher, settings.sources(), only_due=False)
+    if not results:
+        print("no feeds to poll (add one with: newsbot feeds add URL)", file=sys.stderr)
+        return 0
+    for r in results:
+        if r.outcome == "error":
+            print(f"{r.feed.url}: error: {r.error}")
+        elif r.outcome == "unchanged":
+            print(f"{r.feed.url}: unchanged")
+        else:
+            print(f"{r.feed.url}: new {r.new}, updated {r.updated}")
+    return 1 if all(r.outcome == "error" for r in results) else 0
 
 
 async def _with_db(settings: Settings, args: argparse.Namespace) -> int:
     db = await open_database(settings.database_path)
     try:
         if args.command == "load":
-            return await _cmd_load(db, args)
+            return await _cmd_load(db, settings, args)
+        if args.command == "feeds":
+            return await _cmd_feeds(db, settings, args)
         if args.command == "search":
             return await _cmd_search(db, args)
         return await _cmd_latest(db, args)
@@ -177,6 +247,11 @@ def _run(settings: Settings) -> int:
         allowed_updates=["message", "channel_post", "callback_query", "my_chat_member"]
     )
     return 0
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,6 +274,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except sqlite3.OperationalError as exc:
+        if _busy(exc):
+            # Another process holds the write lock: nothing is wrong with DATABASE_PATH.
+            print(
+                f"newsbot: the database is busy: another process kept it locked for over"
+                f" {BUSY_TIMEOUT_MS // 1000} s ({exc}); try again",
+                file=sys.stderr,
+            )
+            return 1
+        print(
+            f"newsbot: DATABASE_PATH: cannot use {settings.database_path} as the database ({exc})",
+            file=sys.stderr,
+        )
+        return 2
     except sqlite3.Error as exc:
         print(
             f"newsbot: DATABASE_PATH: cannot use {settings.database_path} as the database ({exc})",

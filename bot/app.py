@@ -9,13 +9,15 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults, MessageHandler, filters
 
-from bot import delivery
+from bot import delivery, ingest
 from bot.config import Settings
 from bot.context import AnyApplication, AnyContext, Deps, install, lang
-from bot.handlers import admin, reader, search, subscriptions
+from bot.handlers import admin, feeds_admin, reader, search, subscriptions
 from bot.render import t
 from bot.strings import COMMANDS
-from storage import deliveries, importers, open_database
+from storage import deliveries, feeds, open_database
+from storage.ingest import service
+from storage.ingest.http import Fetcher
 
 logger = logging.getLogger(__name__)
 
@@ -25,20 +27,14 @@ async def _post_init(application: AnyApplication) -> None:
     settings: Settings = application.bot_data["settings"]
     db = await open_database(settings.database_path)
     sender = delivery.Sender(application.bot, db, settings)
-    install(application, Deps(settings=settings, db=db, sender=sender))
+    fetcher = Fetcher(user_agent=service.user_agent(application.bot.username))
+    install(application, Deps(settings=settings, db=db, sender=sender, fetcher=fetcher))
     doubtful = await deliveries.recover_in_flight(db)
     if doubtful:
         logger.warning("%d sends were in flight at the last stop; they will be retried", doubtful)
-    if settings.seeds_dir.exists():
-        report = await importers.load_paths(db, [settings.seeds_dir])
-        logger.info(
-            "seeds: %d added, %d already present, %d rejected",
-            report.added,
-            report.present,
-            len(report.rejected),
-        )
-        for rejection in report.rejected:
-            logger.warning("seed rejected: %s: %s", rejection.where, rejection.reason)
+    await feeds.sync_settings(db, settings.feeds)
+    # New files in SEEDS_DIR now; then the ingest job watches it and polls the feeds.
+    ingest.log_load(settings, await service.load_new_files(db, settings.sources()))
     for language, commands in COMMANDS.items():
         await application.bot.set_my_commands(
             [BotCommand(name, text) for name, text in commands],
@@ -54,6 +50,9 @@ async def _post_init(application: AnyApplication) -> None:
         first=settings.push_interval_seconds,
         name=delivery.JOB_NAME,
     )
+    job_queue.run_repeating(
+        ingest.tick, interval=settings.feed_interval_seconds, first=0, name=ingest.JOB_NAME
+    )
 
 
 async def _post_shutdown(application: AnyApplication) -> None:
@@ -61,6 +60,7 @@ async def _post_shutdown(application: AnyApplication) -> None:
     if deps is None:
         return
     await deps.sender.stop()  # messages in flight are answered and recorded first
+    await deps.fetcher.aclose()
     await deps.db.close()
 
 
@@ -112,6 +112,7 @@ def build_application(settings: Settings) -> AnyApplication:
     # Order matters: commands first, the private plain-text search last.
     reader.register(application)
     admin.register(application)
+    feeds_admin.register(application)
     subscriptions.register(application)
     search.register(application)
     application.add_handler(

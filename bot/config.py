@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.pacing import Limits
 from storage.deliveries import PushPolicy
+from storage.ingest.service import Sources
 from storage.urls import clean_url
 
 
@@ -104,6 +105,14 @@ class Settings(BaseSettings):
             private_per_second=self.private_per_second,
             group_per_minute=self.group_per_minute,
             global_per_second=self.global_per_second,
+        )
+
+    def sources(self) -> Sources:
+        return Sources(
+            feeds=self.feeds,
+            interval=self.feed_interval_seconds,
+            fresh_hours=self.fresh_hours,
+            seeds_dir=self.seeds_dir,
         )
 
     def push_policy(self) -> PushPolicy:

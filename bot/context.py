@@ -11,6 +11,7 @@ from telegram.ext import Application, ContextTypes, ExtBot, JobQueue
 from bot.config import Settings
 from bot.strings import Lang, language_for
 from storage.db import Database
+from storage.ingest.http import Fetcher
 
 if TYPE_CHECKING:
     from bot.delivery import Sender
@@ -23,6 +24,7 @@ class Deps:
     settings: Settings
     db: Database
     sender: Sender
+    fetcher: Fetcher
 
 
 AnyContext = ContextTypes.DEFAULT_TYPE

@@ -16,9 +16,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
 from bot import callbacks
-from bot.strings import MONTHS, STRINGS, Lang
+from bot.strings import FEED_ERRORS, MONTHS, STRINGS, Lang
 from storage.articles import Article, parse_published_at
 from storage.deliveries import ArticleReport
+from storage.feeds import Feed
 from storage.search import SearchResult
 
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
@@ -405,6 +406,47 @@ def stats_message(
                 )
             )
         blocks.append("\n\n".join(lines))
+    return Message("\n\n".join(blocks))
+
+
+def feed_error(lang: Lang, error: str) -> str:
+    """A feed's failure as an editor reads it, in their language (plain text, for ``t``)."""
+    for prefix, ar, en in FEED_ERRORS:
+        if error.startswith(prefix):
+            return (ar if lang == "ar" else en).format(error=error)
+    return _cut(error, 200)
+
+
+def _when(value: str | None, lang: Lang, tz: tzinfo | None) -> str:
+    return format_date(value, lang, tz) or "—"
+
+
+def feeds_message(items: Sequence[Feed], lang: Lang, tz: tzinfo | None = None) -> Message:
+    """The editors' /feeds: each followed feed with its health."""
+    if not items:
+        return Message(t(lang, "feeds_none"))
+    blocks = [t(lang, "feeds_header", n=len(items))]
+    for i, feed in enumerate(items, start=1):
+        if feed.last_outcome == "error":
+            health = t(
+                lang,
+                "feed_failing",
+                failures=feed.failures,
+                error=feed_error(lang, feed.last_error or ""),
+                next=_when(feed.next_fetch_at, lang, tz),
+            )
+        elif feed.last_success_at is None:
+            health = t(lang, "feed_never")
+        else:
+            health = t(
+                lang,
+                "feed_ok",
+                when=_when(feed.last_success_at, lang, tz),
+                new=feed.last_new,
+                total=feed.total_new,
+            )
+        blocks.append(f"{i}. <code>{esc(feed.url)}</code>\n{health}")
+    blocks.append(t(lang, "feeds_help"))
     return Message("\n\n".join(blocks))
 
 

@@ -54,14 +54,16 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "\n\n<b>للمحررين</b>\n"
             "/post العنوان ثم النص في الأسطر التالية — نشر مقال (سطر فيه رابط فقط يصبح رابطه)\n"
             "/urgent — مثل /post لكن لخبر عاجل يُرسل فوراً\n"
-            "/stats — إحصاءات المقالات والاشتراكات والإرسال"
+            "/stats — إحصاءات المقالات والاشتراكات والإرسال\n"
+            "/feeds — مصادر الأخبار (RSS/Atom) وحالتها؛ /feeds add رابط لإضافة مصدر"
         ),
         "en": (
             "\n\n<b>For editors</b>\n"
             "/post title, then the body on the next lines — publish an article "
             "(a line holding only a link becomes its link)\n"
             "/urgent — like /post, for breaking news sent at once\n"
-            "/stats — articles, subscriptions and deliveries"
+            "/stats — articles, subscriptions and deliveries\n"
+            "/feeds — the news feeds (RSS/Atom) and their health; /feeds add URL to add one"
         ),
     },
     "latest_header": {
@@ -263,6 +265,97 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "en": "The bot is now an admin of {chat} and may post there. Publish new articles there?",
     },
     "btn_subscribe_chat": {"ar": "✅ اشترك {chat}", "en": "✅ Subscribe {chat}"},
+    "feeds_header": {"ar": "📡 <b>المصادر ({n})</b>", "en": "📡 <b>Feeds ({n})</b>"},
+    "feeds_none": {
+        "ar": (
+            "📡 لا أتابع أي مصدر بعد. أضف موجز الموقع (RSS أو Atom) هكذا:\n/feeds add "
+            "https://example.com/rss"
+        ),
+        "en": (
+            "📡 No feeds yet. Add the site's feed (RSS or Atom) like this:\n/feeds add "
+            "https://example.com/rss"
+        ),
+    },
+    "feeds_help": {
+        "ar": "/feeds add رابط — متابعة مصدر · /feeds remove رابط — إيقاف متابعته",
+        "en": "/feeds add URL — follow a feed · /feeds remove URL — stop following it",
+    },
+    "feed_never": {"ar": "⏳ لم يُجلب بعد", "en": "⏳ not fetched yet"},
+    "feed_ok": {
+        "ar": "✅ آخر جلب {when} · جديد: {new} · الإجمالي: {total}",
+        "en": "✅ last fetched {when} · new: {new} · total: {total}",
+    },
+    "feed_failing": {
+        "ar": "⚠️ فشل {failures} مرات متتالية: {error}\nالمحاولة التالية {next}",
+        "en": "⚠️ failed {failures} times in a row: {error}\nnext try {next}",
+    },
+    "feeds_added": {
+        "ar": (
+            "✅ أُضيف المصدر\n<code>{url}</code>\nأجلبه الآن: ما فيه حالياً يُحفظ في الأرشيف "
+            "دون إرسال، وكل جديد بعده يصل المشتركين."
+        ),
+        "en": (
+            "✅ Feed added\n<code>{url}</code>\nFetching it now: what it holds today goes to "
+            "the archive without being sent; everything new after it reaches subscribers."
+        ),
+    },
+    "feeds_exists": {
+        "ar": "هذا المصدر مُتابَع بالفعل:\n<code>{url}</code>",
+        "en": "That feed is already followed:\n<code>{url}</code>",
+    },
+    "feeds_bad_url": {
+        "ar": "هذا ليس رابط http أو https. مثال:\n/feeds add https://example.com/rss",
+        "en": (
+            "That is not an http or https address. For example:\n/feeds add "
+            "https://example.com/rss"
+        ),
+    },
+    "feeds_removed": {
+        "ar": "🗑 توقفت متابعة المصدر\n<code>{url}</code>\nتبقى مقالاته في الأرشيف.",
+        "en": "🗑 Stopped following\n<code>{url}</code>\nIts articles stay in the archive.",
+    },
+    "feeds_removed_setting": {
+        "ar": (
+            "ملاحظة: هذا المصدر مذكور في الإعداد FEEDS وسيعود عند إعادة تشغيل البوت ما لم "
+            "يُحذف من هناك."
+        ),
+        "en": (
+            "Note: this feed is listed in the FEEDS setting and comes back at the next "
+            "restart unless it is removed there."
+        ),
+    },
+    "feeds_unknown": {
+        "ar": "لا أتابع هذا المصدر. أرسل /feeds لقائمة المصادر.",
+        "en": "I don't follow that feed. Send /feeds for the list.",
+    },
+    "feeds_first_fetch": {
+        "ar": (
+            "📡 جُلب المصدر\n<code>{url}</code>\nحُفظ في الأرشيف: {new} · وكل جديد بعد الآن "
+            "يصل المشتركين."
+        ),
+        "en": (
+            "📡 Fetched\n<code>{url}</code>\nStored in the archive: {new} · from now on, new "
+            "articles reach subscribers."
+        ),
+    },
+    "feeds_fetch_failed": {
+        "ar": "⚠️ تعذّر جلب المصدر\n<code>{url}</code>\n{error}\nسأعيد المحاولة تلقائياً.",
+        "en": "⚠️ Could not fetch\n<code>{url}</code>\n{error}\nI will keep trying.",
+    },
+    "feed_alert_failing": {
+        "ar": (
+            "⚠️ المصدر لا يعمل منذ {failures} محاولات متتالية:\n<code>{url}</code>\nآخر خطأ: "
+            "{error}\nأواصل المحاولة وأخبرك حين يعود."
+        ),
+        "en": (
+            "⚠️ A feed has failed {failures} times in a row:\n<code>{url}</code>\nLast "
+            "error: {error}\nI keep trying and will tell you when it is back."
+        ),
+    },
+    "feed_alert_recovered": {
+        "ar": "✅ عاد المصدر يعمل:\n<code>{url}</code>",
+        "en": "✅ A feed works again:\n<code>{url}</code>",
+    },
     "admin_only": {
         "ar": "هذا الأمر للمحررين فقط.",
         "en": "This command is for editors only.",
@@ -280,6 +373,37 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "en": "I don't know that command. Send /help for the list.",
     },
 }
+
+#: A feed's failure in words: (what the error text starts with, Arabic, English). The rest of
+#: an unknown error is shown as it is.
+FEED_ERRORS: list[tuple[str, str, str]] = [
+    ("HTTP 404", "الصفحة غير موجودة (HTTP 404)", "not found (HTTP 404)"),
+    ("HTTP 403", "الموقع يرفض الطلب (HTTP 403)", "refused by the site (HTTP 403)"),
+    ("HTTP 5", "خطأ في خادم الموقع ({error})", "the site's server failed ({error})"),
+    ("HTTP ", "رد الموقع بخطأ ({error})", "the site answered with an error ({error})"),
+    ("timed out", "انتهت مهلة الاتصال", "timed out"),
+    ("larger than", "الملف أكبر من الحد المسموح", "the file is larger than allowed"),
+    ("more than", "تحويلات كثيرة أو حلقة تحويل", "too many redirects, or a redirect loop"),
+    ("connection refused", "الخادم رفض الاتصال", "the server refused the connection"),
+    ("host not found", "اسم الموقع غير موجود", "the host name was not found"),
+    ("TLS error", "خطأ في شهادة الأمان (TLS)", "a TLS (certificate) error"),
+    (
+        "not a feed: an HTML page",
+        "الرابط صفحة ويب وليس موجزاً (RSS/Atom)",
+        "a web page, not a feed (RSS/Atom)",
+    ),
+    (
+        "not a feed: malformed",
+        "الموجز تالف ولا يمكن قراءته",
+        "the feed is malformed and cannot be read",
+    ),
+    ("not a feed", "المحتوى ليس موجزاً (RSS/Atom)", "the content is not a feed (RSS/Atom)"),
+    (
+        "XML entity",
+        "الموجز يحوي تعريفات كيانات XML مرفوضة",
+        "the feed declares XML entities, which are refused",
+    ),
+]
 
 #: Command menu descriptions (setMyCommands), per language.
 COMMANDS: dict[Lang, list[tuple[str, str]]] = {

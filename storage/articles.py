@@ -97,7 +97,12 @@ def content_key(title: str, body: str) -> str:
 
 
 def identity_keys(
-    title: str, body: str, url: str | None, guid: str | None, aliases: Sequence[str] = ()
+    title: str,
+    body: str,
+    url: str | None,
+    guid: str | None,
+    aliases: Sequence[str] = (),
+    fingerprint: str | None = None,
 ) -> list[str]:
     """Every key the story is known by, the strongest first.
 
@@ -112,8 +117,15 @@ def identity_keys(
             keys.append("url:" + key)
     if guid and guid.strip():
         keys.append("guid:" + guid.strip())
+    if fingerprint:
+        keys.append(fingerprint_key(fingerprint))
     keys.append(content_key(title, body))
     return list(dict.fromkeys(keys))
+
+
+def fingerprint_key(fingerprint: str) -> str:
+    """The key of a feed entry exactly as fetched: seen again, nothing has changed."""
+    return "fp:" + fingerprint
 
 
 def match_keys(keys: Sequence[str]) -> list[str]:
@@ -125,9 +137,18 @@ def match_keys(keys: Sequence[str]) -> list[str]:
 
 def dedup_key(article: NewArticle) -> str:
     """The article's strongest key (see ``identity_keys``)."""
-    return identity_keys(article.title, article.body, article.url, article.guid, article.aliases)[
-        0
-    ]
+    return _keys(article)[0]
+
+
+def _keys(article: NewArticle) -> list[str]:
+    return identity_keys(
+        article.title,
+        article.body,
+        article.url,
+        article.guid,
+        article.aliases,
+        article.fingerprint,
+    )
 
 
 def parse_published_at(value: str) -> datetime:
@@ -215,7 +236,7 @@ async def store_many_in(
     size: each aiosqlite call is a hop to its worker thread, and per-article hops were most of
     an import's time.
     """
-    all_keys = [identity_keys(a.title, a.body, a.url, a.guid, a.aliases) for a in batch]
+    all_keys = [_keys(a) for a in batch]
     known = await _known_keys(conn, [k for keys in all_keys for k in keys])
     [(last_id,)] = await conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM articles")
     next_id = int(last_id)
@@ -230,7 +251,7 @@ async def store_many_in(
         if found is not None:
             # A text this article already had (its hash is one of its keys) is an older copy,
             # not a correction: it never overwrites a newer one.
-            seen_text = known.get(keys[-1]) == found
+            seen_text = known.get(content_key(article.title, article.body)) == found
             new_keys.extend((k, found) for k in keys if k not in known)
             known.update({k: found for k in keys if k not in known})
             existing.append((len(results), article, not seen_text))
@@ -263,15 +284,14 @@ async def store_many_in(
                 int(news),
                 article.image,
                 article.guid,
-                article.fingerprint,
             )
         )
     if rows_to_insert:
         await conn.executemany(
             "INSERT INTO articles (id, title, body, url, source, category, published_at,"
             " sort_at, created_at, dedup_key, title_key, prev_title, next_title, origin,"
-            " pushable, image, guid, fingerprint)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " pushable, image, guid)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows_to_insert,
         )
         await search.index_articles(conn, to_index)
@@ -292,26 +312,23 @@ async def _update_in(
     Returns True when the title or body changed. Its date, order and push state stay.
     """
     [row] = await conn.execute_fetchall(
-        "SELECT title, body, fingerprint FROM articles WHERE id = ?", (article_id,)
+        "SELECT title, body FROM articles WHERE id = ?", (article_id,)
     )
-    title, body, fingerprint = row
-    if _key_text(title) == _key_text(article.title) and _key_text(body) == _key_text(article.body):
-        if article.fingerprint and article.fingerprint != fingerprint:
-            await conn.execute(
-                "UPDATE articles SET fingerprint = ? WHERE id = ?",
-                (article.fingerprint, article_id),
-            )
+    title, body = row
+    same = _key_text(title) == _key_text(article.title) and _key_text(body) == _key_text(
+        article.body
+    )
+    if same or not may_change:
         return False
     await conn.execute(
         "UPDATE articles SET title = ?, body = ?, title_key = ?, updated_at = ?,"
-        " revision = revision + 1, fingerprint = coalesce(?, fingerprint),"
-        " image = coalesce(?, image), url = coalesce(url, ?) WHERE id = ?",
+        " revision = revision + 1, image = coalesce(?, image), url = coalesce(url, ?)"
+        " WHERE id = ?",
         (
             article.title,
             article.body,
             title_key(article.title),
             now,
-            article.fingerprint,
             article.image,
             article.url,
             article_id,
@@ -327,18 +344,9 @@ async def _update_in(
     return True
 
 
-async def fingerprints(db: Database, keys: Sequence[str]) -> dict[str, str | None]:
-    """For each key already known: the fingerprint of the feed entry its article came from."""
-    known = await _known_keys(db.conn, keys)
-    if not known:
-        return {}
-    ids = sorted(set(known.values()))
-    marks = ",".join("?" * len(ids))
-    rows = await db.conn.execute_fetchall(
-        f"SELECT id, fingerprint FROM articles WHERE id IN ({marks})", ids
-    )
-    by_id = {int(i): (None if f is None else str(f)) for i, f in rows}
-    return {key: by_id.get(article_id) for key, article_id in known.items()}
+async def known_keys(db: Database, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` some stored article is known by."""
+    return set(await _known_keys(db.conn, keys))
 
 
 async def get(db: Database, article_id: int) -> Article | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -19,6 +20,10 @@ from storage import search
 from storage.migrations import MIGRATIONS
 
 logger = logging.getLogger(__name__)
+
+
+#: How long a statement waits for another connection's write lock before "database is locked".
+BUSY_TIMEOUT_MS = 30_000
 
 
 def utcnow() -> str:
@@ -57,10 +62,28 @@ class Database:
         await self.conn.close()
 
 
+_HEADER = b"SQLite format 3\0"
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is plainly no database before aiosqlite starts its thread.
+
+    aiosqlite's worker may still be answering a failed connect after the caller's event loop
+    closed, and then prints a traceback; this check keeps those cases out of it.
+    """
+    if path.is_dir():
+        raise sqlite3.OperationalError("unable to open database file: it is a folder")
+    if path.is_file() and path.stat().st_size > 0:
+        with path.open("rb") as f:
+            if f.read(len(_HEADER)) != _HEADER:
+                raise sqlite3.DatabaseError("file is not a database")
+
+
 async def open_database(path: Path | str) -> Database:
     """Open (creating the folder and file as needed), set pragmas, migrate to the latest."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _check_file(Path(path))
     # isolation_level=None: we issue BEGIN/COMMIT ourselves.
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = aiosqlite.Row
@@ -68,7 +91,8 @@ async def open_database(path: Path | str) -> Database:
     try:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        # Another process (a load beside the running bot) may hold the write lock a while.
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await migrate(db)
         await search.ensure_index(db)  # re-index when the Arabic analyser has changed

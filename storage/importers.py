@@ -7,13 +7,14 @@ with its file and line, and the rest still loads. Loading the same files twice a
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from storage import articles
 from storage.articles import Arrival, NewArticle
-from storage.db import Database
+from storage.db import Database, utcnow
 from storage.urls import clean_url
 
 #: Lines that open the site's navigation trailer; nothing from them on enters the body.
@@ -69,6 +70,16 @@ def _marker(line: str) -> str | None:
         if text.startswith(marker):
             return marker
     return None
+
+
+def cut_trailer(text: str) -> str:
+    """Text without the site's navigation trailer: from its first marker line on."""
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if _marker(line):
+            break
+        kept.append(line)
+    return "\n".join(kept).strip()
 
 
 def parse_page(text: str) -> NewArticle:
@@ -257,4 +268,38 @@ async def load_file(db: Database, path: Path, arrival: Arrival | None = None) ->
             await flush()
     if batch:
         await flush()
+    return report
+
+
+#: A file modified more recently than this may still be being written: it waits a tick.
+SETTLE_SECONDS = 0.5
+
+
+async def load_new_files(db: Database, folder: Path, arrival: Arrival | None = None) -> LoadReport:
+    """Load the article files in ``folder`` that are new or changed since they were loaded.
+
+    What a watched folder needs: a scraper drops files while the bot runs, and each tick
+    costs a directory listing, not a re-read of everything.
+    """
+    files, problems = expand([folder])
+    report = LoadReport(rejected=problems)
+    rows = await db.conn.execute_fetchall("SELECT path, size, mtime_ns FROM loaded_files")
+    seen = {str(p): (int(size), int(mtime)) for p, size, mtime in rows}
+    now = time.time()
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # gone since the listing
+        state = (stat.st_size, stat.st_mtime_ns)
+        if seen.get(str(path)) == state or now - stat.st_mtime < SETTLE_SECONDS:
+            continue
+        report.merge(await load_file(db, path, arrival))
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO loaded_files (path, size, mtime_ns, loaded_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
+                " mtime_ns = excluded.mtime_ns, loaded_at = excluded.loaded_at",
+                (str(path), *state, utcnow()),
+            )
     return report

@@ -148,14 +148,12 @@ async def _v3_ingestion(conn: aiosqlite.Connection) -> None:
         ALTER TABLE articles ADD COLUMN pushable INTEGER NOT NULL DEFAULT 1;
         ALTER TABLE articles ADD COLUMN image TEXT;
         ALTER TABLE articles ADD COLUMN guid TEXT;
-        -- The feed entry as last fetched (storage.ingest.feeds.FeedEntry.fingerprint): the same
-        -- fingerprint again means nothing changed, and the page is not fetched again.
-        ALTER TABLE articles ADD COLUMN fingerprint TEXT;
         ALTER TABLE articles ADD COLUMN updated_at TEXT;
         ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
 
         -- Every key a story is known by: its canonical url, the urls it was seen under, its
-        -- feed GUID, the hash of its text. Any one of them found means "already here".
+        -- feed GUID, the hash of its text, and the fingerprint of each feed entry that
+        -- carried it ('fp:…': the same entry again is skipped without fetching its page).
         CREATE TABLE article_keys (
             key        TEXT PRIMARY KEY,
             article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE

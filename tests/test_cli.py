@@ -36,9 +36,9 @@ def newsbot(
 def test_load_reports_and_is_idempotent(tmp_path: Path) -> None:
     first = newsbot(tmp_path, "load", str(SEEDS))
     assert first.returncode == 0, first.stderr
-    assert "added 1, already present 0, rejected 0" in first.stdout
+    assert "added 1, updated 0, already present 0, rejected 0" in first.stdout
     second = newsbot(tmp_path, "load", str(SEEDS))
-    assert "added 0, already present 1, rejected 0" in second.stdout
+    assert "added 0, updated 0, already present 1, rejected 0" in second.stdout
 
 
 def test_load_names_each_rejection_with_file_and_line(tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_load_names_each_rejection_with_file_and_line(tmp_path: Path) -> None:
     bad.write_text('{"title": "خبر", "body": "نص"}\n{oops\n', encoding="utf-8")
     result = newsbot(tmp_path, "load", str(bad), str(tmp_path / "missing.txt"))
     assert result.returncode == 0
-    assert "added 1, already present 0, rejected 2" in result.stdout
+    assert "added 1, updated 0, already present 0, rejected 2" in result.stdout
     assert f"rejected {bad}:2: not valid JSON" in result.stderr
     assert "missing.txt: no such file or folder" in result.stderr
     assert "Traceback" not in result.stderr
