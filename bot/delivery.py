@@ -397,7 +397,9 @@ async def _render(
         return render.push_message(
             found[0], language, bot.username or "", private=private, tz=settings.tz()
         )
-    return render.digest_message(found, language, bot.username or "", private, settings.tz())
+    return render.digest_message(
+        found, language, bot.username or "", private, settings.tz(), more=item.digest_more
+    )
 
 
 async def deliver(

@@ -263,9 +263,11 @@ def digest_message(
     bot_username: str,
     private: bool,
     tz: tzinfo | None = None,
+    more: int = 0,
 ) -> Message:
-    """Articles of one push beyond PUSH_BATCH_MAX: one message listing them, a button each."""
-    lines = [t(lang, "digest_header", n=len(items))]
+    """Articles of one push beyond PUSH_BATCH_MAX: one message listing them, a button each
+    (and, for an archive-sized burst, how many more there are and where to find them)."""
+    lines = [t(lang, "digest_header", n=len(items) + more)]
     rows: list[list[InlineKeyboardButton]] = []
     for i, article in enumerate(items, start=1):
         line = f"{i}. {esc(_cut(article.title, 150))}"
@@ -280,6 +282,8 @@ def digest_message(
                 )
             ]
         )
+    if more:
+        lines.append(t(lang, "digest_more", n=more))
     return Message("\n".join(lines), InlineKeyboardMarkup(rows))
 
 

@@ -74,6 +74,10 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "ar": "📰 <b>أخبار أخرى جديدة ({n})</b>",
         "en": "📰 <b>More new articles ({n})</b>",
     },
+    "digest_more": {
+        "ar": "… ومعها {n} غيرها في الأرشيف: /latest أو /search",
+        "en": "… and {n} more in the archive: /latest or /search",
+    },
     "latest_header_one": {"ar": "📰 <b>أحدث مقال</b>", "en": "📰 <b>The newest article</b>"},
     "latest_bad_n": {
         "ar": "اكتب عدداً بين 1 و20 بعد الأمر، مثل: /latest 10",

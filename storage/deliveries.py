@@ -33,6 +33,8 @@ class Due:
     #: Corrections owed to the delivered copy; > 0 makes this an edit of ``message_id``.
     edit_due: int = 0
     message_id: int | None = None
+    #: For a digest: the articles of its push it names only by their number.
+    digest_more: int = 0
 
     @property
     def is_edit(self) -> bool:
@@ -47,7 +49,8 @@ class Due:
 PRIORITY_IMPORT = 0
 PRIORITY_EDITOR = 1
 PRIORITY_URGENT = 2
-#: At most this many articles are listed in one digest message (its buttons and its length).
+#: At most this many articles are listed, a button each, in a digest message (its length and
+#: its keyboard stay readable on a phone).
 DIGEST_SIZE = 20
 
 
@@ -66,32 +69,37 @@ class Planned:
     article_id: int
     priority: int
     digest: int | None
+    #: For a digest: how many more articles of the push it names only by their number.
+    more: int = 0
 
 
 def plan_push(new: Sequence[tuple[int, str]], batch_max: int) -> list[Planned]:
     """How a chat receives the ``new`` (id, origin) articles of one push, in publication order.
 
-    At most ``batch_max`` go as their own messages: editors' first, then the newest; the rest
-    are listed in digest messages (of at most ``DIGEST_SIZE``), never dropped.
+    At most ``batch_max`` go as their own messages: editors' first, then the newest. The rest
+    are listed in one digest message: the newest ``DIGEST_SIZE`` of them with a button each,
+    and, past that, their number (an archive-sized burst is one message, not hundreds).
     """
     editors = [i for i, origin in new if origin == "editor"]
     others = [i for i, origin in new if origin != "editor"]
-    own = set(editors[-batch_max:] if batch_max else [])
+    own = set(editors[-batch_max:])
     room = batch_max - len(own)
     if room > 0:
         own.update(others[-room:])
-    listed = [i for i, _ in new if i not in own]
-    digest_of: dict[int, int] = {}
-    for start in range(0, len(listed), DIGEST_SIZE):
-        chunk = listed[start : start + DIGEST_SIZE]
-        digest_of.update(dict.fromkeys(chunk, chunk[0]))
+    rest = [i for i, _ in new if i not in own]
+    listed = set(rest[-DIGEST_SIZE:])
+    more = len(rest) - len(listed)
+    digest = min(listed) if listed else None
+    origins = dict(new)
     return [
         Planned(
             i,
-            PRIORITY_EDITOR if origin == "editor" else PRIORITY_IMPORT,
-            digest_of.get(i),
+            PRIORITY_EDITOR if origins[i] == "editor" else PRIORITY_IMPORT,
+            None if i in own else digest,
+            0 if i in own else more,
         )
-        for i, origin in new
+        for i, _ in new
+        if i in own or i in listed
     ]
 
 
@@ -145,8 +153,12 @@ async def _enqueue_chunk(
             return 0
         cur = await conn.executemany(
             "INSERT OR IGNORE INTO deliveries (article_id, chat_id, state, priority, digest,"
-            " created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?)",
-            [(p.article_id, c, p.priority, p.digest, now, now) for c in ready for p in plan],
+            " digest_more, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?)",
+            [
+                (p.article_id, c, p.priority, p.digest, p.more, now, now)
+                for c in ready
+                for p in plan
+            ],
         )
         marks = ",".join("?" * len(ready))
         await conn.execute(
@@ -188,7 +200,7 @@ async def pending(db: Database, limit: int = 100_000) -> list[Due]:
     """
     sends = await db.conn.execute_fetchall(
         "SELECT d.article_id, d.chat_id, c.kind, c.language, d.attempts, d.priority,"
-        " d.next_attempt_at, a.sort_at, d.digest, 0, NULL"
+        " d.next_attempt_at, a.sort_at, d.digest, 0, NULL, d.digest_more"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
         " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
         " JOIN articles a ON a.id = d.article_id"
@@ -198,7 +210,7 @@ async def pending(db: Database, limit: int = 100_000) -> list[Due]:
     )
     edits = await db.conn.execute_fetchall(
         "SELECT d.article_id, d.chat_id, c.kind, c.language, 0, d.priority,"
-        " NULL, a.sort_at, d.digest, d.edit_due, d.message_id"
+        " NULL, a.sort_at, d.digest, d.edit_due, d.message_id, d.digest_more"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
         " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
         " JOIN articles a ON a.id = d.article_id"

@@ -192,6 +192,8 @@ async def _v3_ingestion(conn: aiosqlite.Connection) -> None:
 
         -- Rows of one chat sharing a digest id go out as one message listing them.
         ALTER TABLE deliveries ADD COLUMN digest INTEGER;
+        -- Articles of that push the digest names only by their number (past DIGEST_SIZE).
+        ALTER TABLE deliveries ADD COLUMN digest_more INTEGER NOT NULL DEFAULT 0;
         -- Corrections owed to a delivered copy (bumped by each change of the article).
         ALTER TABLE deliveries ADD COLUMN edit_due INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE deliveries ADD COLUMN edits INTEGER NOT NULL DEFAULT 0;

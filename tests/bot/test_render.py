@@ -144,3 +144,20 @@ def test_split_paragraphs_respects_budget_and_loses_no_words(
     assert "".join("".join(c.split()) for c in chunks) == "".join(
         "".join(p.split()) for p in paragraphs
     )
+
+
+def test_a_digest_lists_titles_with_buttons_and_counts_what_it_does_not_list() -> None:
+    items = [_article(title=f"خبر <{n}>", id=n) for n in (3, 4)]
+    private = render.digest_message(items, "ar", "newsbot", private=True, more=75)
+    assert "أخبار أخرى جديدة (77)" in _visible(private.text)
+    assert "خبر &lt;3&gt;" in private.text
+    assert "75" in _visible(private.text).splitlines()[-1]
+    assert private.keyboard is not None
+    buttons = [b for row in private.keyboard.inline_keyboard for b in row]
+    assert [b.callback_data for b in buttons] == ["a:3", "a:4"]
+    # In a channel a button cannot pour the article into the channel: it opens the bot.
+    channel = render.digest_message(items, "en", "newsbot", private=False)
+    assert channel.keyboard is not None
+    urls = [b.url for row in channel.keyboard.inline_keyboard for b in row]
+    assert urls == ["https://t.me/newsbot?start=a3", "https://t.me/newsbot?start=a4"]
+    assert "more in the archive" not in channel.text

@@ -86,15 +86,15 @@ def test_a_burst_is_five_messages_and_one_list_editors_first() -> None:
     assert plan_push([(1, "feed")], batch_max=5)[0].digest is None
 
 
-def test_a_huge_burst_is_listed_in_bounded_digests_and_nothing_is_dropped() -> None:
+def test_an_archive_sized_burst_is_one_list_that_counts_the_rest() -> None:
     plan = plan_push([(i, "file") for i in range(1, 101)], batch_max=5)
-    assert len(plan) == 100
-    digests: dict[int, list[int]] = {}
-    for p in plan:
-        if p.digest is not None:
-            digests.setdefault(p.digest, []).append(p.article_id)
-    assert sum(len(v) for v in digests.values()) == 95
-    assert max(len(v) for v in digests.values()) <= DIGEST_SIZE
+    own = [p.article_id for p in plan if p.digest is None]
+    listed = [p for p in plan if p.digest is not None]
+    assert own == [96, 97, 98, 99, 100]
+    assert [p.article_id for p in listed] == list(range(76, 96))  # the newest of the rest
+    assert len(listed) == DIGEST_SIZE
+    assert {p.digest for p in listed} == {76}  # one message
+    assert {p.more for p in listed} == {75}  # the others are counted, not dropped silently
 
 
 async def test_a_push_orders_a_chat_by_publication_with_the_editor_first(db: Database) -> None:
