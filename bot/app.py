@@ -103,7 +103,17 @@ def build_application(settings: Settings) -> AnyApplication:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        # The same limits as the sender's pacing: PTB's defaults (30/s) would cap a bot
+        # configured for paid broadcasts and undercut GLOBAL_PER_SECOND.
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.global_per_second,
+                overall_time_period=1,
+                group_max_rate=settings.group_per_minute,
+                group_time_period=60,
+                max_retries=0,
+            )
+        )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build(),
