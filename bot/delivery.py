@@ -536,9 +536,12 @@ async def _gone(bot: Bot, db: Database, settings: Settings, chat_id: int, reason
 
 
 async def enqueue_and_wake(context: AnyContext) -> None:
-    """The JobQueue tick: queue what arrived since the last one and wake the sender."""
+    """The JobQueue tick: queue what arrived since the last one and wake the sender for it
+    and for corrections (a correction stored by another process, ``newsbot load``, too)."""
     d = deps(context)
     added = await deliveries.enqueue_new(d.db, d.settings.push_policy())
-    if added:  # re-reading an unchanged outbox every tick would only stall the loop
+    if added:
         logger.info("queued %d deliveries", added)
+    # Re-reading an unchanged outbox every tick would only stall the loop: only when owed.
+    if added or await deliveries.corrections_owed(d.db):
         d.sender.wake()

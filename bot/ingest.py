@@ -58,11 +58,15 @@ def log_load(settings: Settings, report: LoadReport) -> None:
         logger.warning("rejected %s: %s", rejection.where, rejection.reason)
 
 
-async def run_once(bot: Bot, db: Database, settings: Settings, fetcher: Fetcher) -> None:
-    """One tick: the watched folder, then the due feeds. Never raises."""
+async def run_once(bot: Bot, db: Database, settings: Settings, fetcher: Fetcher) -> int:
+    """One tick: the watched folder, then the due feeds; how many stories were corrected.
+
+    Never raises.
+    """
     sources = settings.sources()
     try:
-        log_load(settings, await service.load_new_files(db, sources))
+        report = await service.load_new_files(db, sources)
+        log_load(settings, report)
         results = await service.poll_feeds(db, fetcher, sources)
         for r in results:
             if r.new or r.updated:
@@ -70,9 +74,12 @@ async def run_once(bot: Bot, db: Database, settings: Settings, fetcher: Fetcher)
         await announce(bot, db, settings, results)
     except Exception as exc:  # the database or a bug: the next tick tries again
         logger.error("ingest: %s: %s", type(exc).__name__, exc)
+        return 0
+    return report.updated + sum(r.updated for r in results)
 
 
 async def tick(context: AnyContext) -> None:
     """The JobQueue callback, every FEED_INTERVAL_SECONDS (and once at start)."""
     d = deps(context)
-    await run_once(context.bot, d.db, d.settings, d.fetcher)
+    if await run_once(context.bot, d.db, d.settings, d.fetcher):
+        d.sender.wake()  # corrections go out now, not at the next push

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -35,6 +35,9 @@ class NewArticle:
     fingerprint: str | None = None
     #: Other addresses of the same page (a feed's link when the page names its canonical one).
     aliases: tuple[str, ...] = ()
+    #: The body is only a teaser (a feed's summary whose page could not be read): it never
+    #: replaces a longer text already stored.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class Arrival:
     #: A known story whose title or body changed is updated in place (and its delivered copies
     #: edited). Editors' posts say "already published" instead.
     update: bool = True
+    #: The feed the batch comes from; a story is corrected only by the source it came from.
+    feed_id: int | None = None
 
 
 Status = Literal["added", "updated", "present"]
@@ -284,14 +289,15 @@ async def store_many_in(
                 int(news),
                 article.image,
                 article.guid,
+                arrival.feed_id,
             )
         )
     if rows_to_insert:
         await conn.executemany(
             "INSERT INTO articles (id, title, body, url, source, category, published_at,"
             " sort_at, created_at, dedup_key, title_key, prev_title, next_title, origin,"
-            " pushable, image, guid)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " pushable, image, guid, feed_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows_to_insert,
         )
         await search.index_articles(conn, to_index)
@@ -299,26 +305,31 @@ async def store_many_in(
         await conn.executemany("INSERT OR IGNORE INTO article_keys VALUES (?, ?)", new_keys)
     if existing and arrival.update:
         for position, article, may_change in existing:
-            if await _update_in(conn, results[position].id, article, now, may_change):
+            if may_change and await _update_in(conn, results[position].id, article, arrival, now):
                 results[position] = Stored(results[position].id, "updated")
     return results
 
 
 async def _update_in(
-    conn: aiosqlite.Connection, article_id: int, article: NewArticle, now: str, may_change: bool
+    conn: aiosqlite.Connection, article_id: int, article: NewArticle, arrival: Arrival, now: str
 ) -> bool:
-    """A story that came back: its text replaced when it changed, and its copies owed an edit.
+    """A story that came back from its own source: its text replaced when it changed, and its
+    delivered copies owed an edit.
 
     Returns True when the title or body changed. Its date, order and push state stay.
     """
     [row] = await conn.execute_fetchall(
-        "SELECT title, body FROM articles WHERE id = ?", (article_id,)
+        "SELECT title, body, feed_id FROM articles WHERE id = ?", (article_id,)
     )
-    title, body = row
+    title, body, feed_id = row
+    if feed_id != arrival.feed_id:
+        return False  # the same story from elsewhere, with its own headline: not a correction
+    if article.partial and len(article.body) < len(body):
+        article = replace(article, body=body)  # a teaser never cuts the full text
     same = _key_text(title) == _key_text(article.title) and _key_text(body) == _key_text(
         article.body
     )
-    if same or not may_change:
+    if same:
         return False
     await conn.execute(
         "UPDATE articles SET title = ?, body = ?, title_key = ?, updated_at = ?,"

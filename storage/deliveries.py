@@ -168,6 +168,18 @@ async def _enqueue_chunk(
         return max(cur.rowcount, 0)
 
 
+async def corrections_owed(db: Database) -> bool:
+    """Whether a delivered copy in an active chat still owes an edit."""
+    rows = list(
+        await db.conn.execute_fetchall(
+            "SELECT 1 FROM deliveries d JOIN subscriptions s"
+            " ON s.chat_id = d.chat_id AND s.active = 1"
+            " WHERE d.edit_due > 0 AND d.state = 'sent' LIMIT 1"
+        )
+    )
+    return bool(rows)
+
+
 async def enqueue_article(db: Database, article_id: int, priority: int = PRIORITY_URGENT) -> int:
     """Queue one article now for every active subscription (urgent posts)."""
     now = utcnow()

@@ -148,6 +148,9 @@ async def _v3_ingestion(conn: aiosqlite.Connection) -> None:
         ALTER TABLE articles ADD COLUMN pushable INTEGER NOT NULL DEFAULT 1;
         ALTER TABLE articles ADD COLUMN image TEXT;
         ALTER TABLE articles ADD COLUMN guid TEXT;
+        -- The feed it came from (NULL: a file or an editor). Only that source corrects it:
+        -- the same story in another feed, with its own headline, is not a correction.
+        ALTER TABLE articles ADD COLUMN feed_id INTEGER;
         ALTER TABLE articles ADD COLUMN updated_at TEXT;
         ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
 

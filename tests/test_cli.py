@@ -122,11 +122,14 @@ def test_bad_usage_is_explained(tmp_path: Path) -> None:
 
 def test_every_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in ("newsbot run", "newsbot load", "newsbot search", "newsbot latest"):
+    for command in (
+        "newsbot run", "newsbot load", "newsbot search", "newsbot latest", "newsbot feeds",
+        "newsbot load --archive", "newsbot feeds add", "newsbot feeds remove", "newsbot feeds poll",
+    ):  # fmt: skip
         assert command in readme
     for bot_command in (
         "/start", "/help", "/latest", "/next", "/prev", "/search",
-        "/subscribe", "/unsubscribe", "/post", "/urgent", "/stats",
+        "/subscribe", "/unsubscribe", "/post", "/urgent", "/stats", "/feeds",
     ):  # fmt: skip
         assert f"`{bot_command}" in readme
 

@@ -118,7 +118,8 @@ async def _page(fetcher: Fetcher, link: str) -> PageText | None:
 def _article(feed: Feed, source: str, entry: FeedEntry, page: PageText | None) -> NewArticle:
     link = clean_url(entry.link) if entry.link else None
     canonical = clean_url(page.canonical) if page and page.canonical else None
-    text = page.text if page and len(page.text) > len(entry.text) else entry.text
+    from_page = page is not None and len(page.text) > len(entry.text)
+    text = page.text if page and from_page else entry.text
     title = entry.title or (page.title if page and page.title else "")
     body = cut_trailer(text) or title
     aliases = (link,) if link and canonical and url_key(link) != url_key(canonical) else ()
@@ -134,6 +135,7 @@ def _article(feed: Feed, source: str, entry: FeedEntry, page: PageText | None) -
             guid=entry.guid,
             fingerprint=entry.fingerprint,
             aliases=aliases,
+            partial=not entry.full and not from_page,
         )
     )
 
@@ -159,7 +161,9 @@ async def _store(
         except RecordError as exc:
             logger.info("feed %s: item %r skipped: %s", feed.url, entry.title[:60], exc)
     # What a feed holds at its first successful fetch is its archive: stored, never pushed.
-    arrival = Arrival(origin="feed", news=feed.primed, fresh_hours=config.fresh_hours)
+    arrival = Arrival(
+        origin="feed", news=feed.primed, fresh_hours=config.fresh_hours, feed_id=feed.id
+    )
     new = updated = 0
     for start in range(0, len(batch), _CHUNK):
         async with db.transaction() as conn:

@@ -48,13 +48,19 @@ class Harness:
             self.errors.append(context.error)
 
         app.add_error_handler(record)
+        # As run_polling does, without the polling: initialize, post_init, start.
         await app.initialize()
         assert app.post_init is not None
         await app.post_init(app)
+        await app.start()
         self._app = app
 
     async def stop(self) -> None:
+        """In PTB's own order: stop, post_stop, shutdown, post_shutdown."""
         app = self.app
+        await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
