@@ -124,7 +124,8 @@ def test_every_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in (
         "newsbot run", "newsbot load", "newsbot search", "newsbot latest", "newsbot feeds",
-        "newsbot load --archive", "newsbot feeds add", "newsbot feeds remove", "newsbot feeds poll",
+        "newsbot load --archive", "newsbot feeds add", "newsbot feeds remove",
+        "newsbot feeds poll",
     ):  # fmt: skip
         assert command in readme
     for bot_command in (
