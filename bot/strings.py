@@ -243,6 +243,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "المقالات: {articles}\n"
             "الاشتراكات النشطة: {subs} (خاصة {private}، مجموعات {groups}، قنوات {channels})\n"
             "الإرسال: تم {sent}، فشل {failed}، بالانتظار {pending}، تكرار محتمل {doubtful}\n"
+            "التصحيحات: عُدّلت {edited} نسخة مرسلة\n"
             "الطابور: {depth} رسالة؛ السرعة: {rate} رسالة/ث في آخر دقيقة"
         ),
         "en": (
@@ -252,6 +253,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "channels {channels})\n"
             "Deliveries: sent {sent}, failed {failed}, pending {pending}, "
             "possible duplicates {doubtful}\n"
+            "Corrections: {edited} delivered copies edited\n"
             "Queue: {depth} messages; rate: {rate} messages/s over the last minute"
         ),
     },
@@ -286,8 +288,8 @@ STRINGS: dict[str, dict[Lang, str]] = {
     },
     "feed_never": {"ar": "⏳ لم يُجلب بعد", "en": "⏳ not fetched yet"},
     "feed_ok": {
-        "ar": "✅ آخر جلب {when} · جديد: {new} · الإجمالي: {total}",
-        "en": "✅ last fetched {when} · new: {new} · total: {total}",
+        "ar": "✅ آخر جلب {when} · مقالاته: {total}",
+        "en": "✅ last fetched {when} · articles from it: {total}",
     },
     "feed_failing": {
         "ar": "⚠️ فشل {failures} مرات متتالية: {error}\nالمحاولة التالية {next}",
@@ -295,12 +297,10 @@ STRINGS: dict[str, dict[Lang, str]] = {
     },
     "feeds_added": {
         "ar": (
-            "✅ أُضيف المصدر\n<code>{url}</code>\nأجلبه الآن: ما فيه حالياً يُحفظ في الأرشيف "
-            "دون إرسال، وكل جديد بعده يصل المشتركين."
+            "✅ أُضيف المصدر\n<code>{url}</code>\nجارٍ جلبه…"
         ),
         "en": (
-            "✅ Feed added\n<code>{url}</code>\nFetching it now: what it holds today goes to "
-            "the archive without being sent; everything new after it reaches subscribers."
+            "✅ Feed added\n<code>{url}</code>\nFetching it…"
         ),
     },
     "feeds_exists": {
@@ -334,21 +334,21 @@ STRINGS: dict[str, dict[Lang, str]] = {
     },
     "feeds_first_fetch": {
         "ar": (
-            "📡 جُلب المصدر\n<code>{url}</code>\nحُفظ في الأرشيف: {new} · وكل جديد بعد الآن "
-            "يصل المشتركين."
+            "📡 تم جلب المصدر. ما فيه الآن ({new}) حُفظ في الأرشيف دون إرسال، "
+            "وكل جديد بعده يصل المشتركين."
         ),
         "en": (
-            "📡 Fetched\n<code>{url}</code>\nStored in the archive: {new} · from now on, new "
-            "articles reach subscribers."
+            "📡 Fetched. What it holds now ({new}) is in the archive, not sent; everything "
+            "new after it reaches subscribers."
         ),
     },
     "feeds_fetch_failed": {
-        "ar": "⚠️ تعذّر جلب المصدر\n<code>{url}</code>\n{error}\nسأعيد المحاولة تلقائياً.",
-        "en": "⚠️ Could not fetch\n<code>{url}</code>\n{error}\nI will keep trying.",
+        "ar": "⚠️ تعذّر جلبه: {error}\nسأعيد المحاولة تلقائياً.",
+        "en": "⚠️ Could not fetch it: {error}\nI will keep trying.",
     },
     "feed_alert_failing": {
         "ar": (
-            "⚠️ المصدر لا يعمل منذ {failures} محاولات متتالية:\n<code>{url}</code>\nآخر خطأ: "
+            "⚠️ فشل جلب المصدر {failures} مرات متتالية:\n<code>{url}</code>\nآخر خطأ: "
             "{error}\nأواصل المحاولة وأخبرك حين يعود."
         ),
         "en": (

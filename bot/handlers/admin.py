@@ -121,6 +121,7 @@ async def stats(update: Update, context: AnyContext) -> None:
         "failed": counts.failed,
         "pending": counts.pending,
         "doubtful": counts.doubtful,
+        "edited": counts.edited,
         "depth": counts.pending,
         "rate": f"{await deliveries.sent_in_last(d.db, 60) / 60:.1f}",
     }

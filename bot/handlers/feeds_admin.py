@@ -39,13 +39,10 @@ async def feeds_command(update: Update, context: AnyContext) -> None:
         result = await poll_feed(d.db, d.fetcher, feed, d.settings.sources().poll_config())
         if result.outcome == "error":
             text = t(
-                language,
-                "feeds_fetch_failed",
-                url=feed.url,
-                error=feed_error(language, result.error or ""),
+                language, "feeds_fetch_failed", error=feed_error(language, result.error or "")
             )
         else:
-            text = t(language, "feeds_first_fetch", url=feed.url, new=result.new)
+            text = t(language, "feeds_first_fetch", new=result.new)
         await reply(update, context, [render.Message(text)])
         await ingest.announce(context.bot, d.db, d.settings, [result])
         return
