@@ -296,12 +296,8 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "en": "⚠️ failed {failures} times in a row: {error}\nnext try {next}",
     },
     "feeds_added": {
-        "ar": (
-            "✅ أُضيف المصدر\n<code>{url}</code>\nجارٍ جلبه…"
-        ),
-        "en": (
-            "✅ Feed added\n<code>{url}</code>\nFetching it…"
-        ),
+        "ar": "✅ أُضيف المصدر\n<code>{url}</code>\nجارٍ جلبه…",
+        "en": "✅ Feed added\n<code>{url}</code>\nFetching it…",
     },
     "feeds_exists": {
         "ar": "هذا المصدر مُتابَع بالفعل:\n<code>{url}</code>",
