@@ -759,15 +759,14 @@ class DedupRun:
     naive_clean: int = 0
     seconds: float = 0.0
     error: str | None = None
-    fallback: bool = False
     examples: list[str] = field(default_factory=list)
 
 
 async def _store_variants(
-    db: Database, batch: Sequence[tuple[int, NewArticle]], update: bool
+    db: Database, batch: Sequence[tuple[int, NewArticle]]
 ) -> dict[int, set[int]]:
     stories_of: dict[int, set[int]] = {}
-    arrival = Arrival(origin="feed", update=update)
+    arrival = Arrival(origin="feed")
     for start in range(0, len(batch), STORE_CHUNK):
         chunk = batch[start : start + STORE_CHUNK]
         async with db.transaction() as conn:
@@ -795,22 +794,16 @@ async def run_dedup(params: Params, folder: Path) -> DedupRun:
     run.naive_clean = len({clean_url(u) or u for u in urls})
     progress("dedup …")
     stories_of: dict[int, set[int]] = {}
-    for attempt, update in enumerate((True, False)):
-        db = await open_database(folder / f"dedup-{attempt}.db")
-        try:
-            t0 = time.perf_counter()
-            stories_of = await _store_variants(db, batch, update)
-            run.seconds = time.perf_counter() - t0
-            run.articles = await articles.count(db)
-            break
-        except (sqlite3.Error, ValueError) as exc:
-            if run.error is None:
-                run.error = f"{type(exc).__name__}: {exc}"
-            if attempt == 1:
-                raise BenchError(f"dedup could not store the variants: {run.error}") from None
-            run.fallback = True
-        finally:
-            await db.close()
+    db = await open_database(folder / "dedup.db")
+    try:
+        t0 = time.perf_counter()
+        stories_of = await _store_variants(db, batch)
+        run.seconds = time.perf_counter() - t0
+        run.articles = await articles.count(db)
+    except (sqlite3.Error, ValueError) as exc:
+        run.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        await db.close()
     merged = {i: s for i, s in stories_of.items() if len(s) > 1}
     run.false_merges = len(merged)
     ids_per_story = Counter(n for s in stories_of.values() for n in s)
@@ -901,9 +894,7 @@ def print_dedup(run: DedupRun) -> None:
     say("== Dedup: url variants of the same stories ==")
     row("stories / address strings", f"{run.stories} / {run.variants} ({run.invalid} invalid)")
     if run.error:
-        row("store_many_in (update=True, as polls do)", f"FAILED: {run.error[:120]}")
-        if run.fallback:
-            row("", "measured again with Arrival(update=False), which skips _update_in")
+        row("store_many_in", f"FAILED: {run.error[:120]}")
     row("articles stored (url_key)", f"{run.articles} (target {run.stories})")
     row("false merges", f"{run.false_merges} (target 0)")
     row("stories split over several articles", str(run.split_stories))
