@@ -164,6 +164,16 @@ def parse_published_at(value: str) -> datetime:
     return parsed
 
 
+def iso_utc(value: str | None) -> str | None:
+    """An ISO 8601 date as UTC ISO text (no offset means UTC); None when absent or not a date."""
+    if not value:
+        return None
+    try:
+        return parse_published_at(value).astimezone(UTC).isoformat()
+    except ValueError:
+        return None
+
+
 def is_fresh(published_at: str | None, first_seen: str, fresh_hours: float) -> bool:
     """News, by the push policy: first seen at most ``fresh_hours`` after its publication."""
     if not published_at:

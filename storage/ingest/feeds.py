@@ -26,6 +26,8 @@ import feedparser
 import lxml.html  # type: ignore[import-untyped]  # lxml ships no type hints
 from lxml import etree
 
+from storage.articles import iso_utc
+
 logger = logging.getLogger(__name__)
 
 MAX_TITLE = 1000
@@ -315,22 +317,10 @@ def _json_entry(item: Mapping[str, Any], url: str) -> FeedEntry | None:
         title=_title_of(title, None),
         text=text,
         full=full,
-        published_at=_iso_date(_str(item, "date_published") or _str(item, "date_modified")),
+        published_at=iso_utc(_str(item, "date_published") or _str(item, "date_modified")),
         image=urljoin(url, image) if image else None,
         category=category,
     )
-
-
-def _iso_date(value: str) -> str | None:
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat()
 
 
 # --- shared ------------------------------------------------------------------------------

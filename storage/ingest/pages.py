@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 import trafilatura
 
+from storage.articles import iso_utc
 from storage.importers import TRAILER_MARKERS, TRAILER_MARKERS_AR
 
 logger = logging.getLogger(__name__)
@@ -137,16 +138,16 @@ def _absolute(base: str, href: str) -> str | None:
 
 def _published(tree: Any, meta: dict[str, str]) -> str | None:
     for key in _DATE_META:
-        when = _iso(meta.get(key))
+        when = iso_utc(meta.get(key))
         if when:
             return when
     for value in _ld_dates(tree):
-        when = _iso(value)
+        when = iso_utc(value)
         if when:
             return when
     for element in tree.iter("time"):
         if element.get("itemprop", "").lower() == "datepublished" or element.get("pubdate"):
-            when = _iso(element.get("datetime"))
+            when = iso_utc(element.get("datetime"))
             if when:
                 return when
     return None
@@ -162,19 +163,6 @@ def _ld_dates(tree: Any) -> Iterator[str]:
                 yield str(json.loads(f'"{match.group(1)}"'))
             except ValueError:
                 continue
-
-
-def _iso(value: str | None) -> str | None:
-    """An ISO 8601 timestamp in UTC; a time without a zone is taken as UTC."""
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat()
 
 
 def _day(value: str | None) -> str | None:
