@@ -288,8 +288,8 @@ STRINGS: dict[str, dict[Lang, str]] = {
     },
     "feed_never": {"ar": "⏳ لم يُجلب بعد", "en": "⏳ not fetched yet"},
     "feed_ok": {
-        "ar": "✅ آخر جلب {when} · مقالاته: {total}",
-        "en": "✅ last fetched {when} · articles from it: {total}",
+        "ar": "✅ آخر جلب {when} · جديد: {new} · مقالاته: {total}",
+        "en": "✅ last fetched {when} · new: {new} · articles from it: {total}",
     },
     "feed_failing": {
         "ar": "⚠️ فشل {failures} مرات متتالية: {error}\nالمحاولة التالية {next}",

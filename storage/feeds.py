@@ -33,7 +33,9 @@ class Feed:
     last_success_at: str | None
     last_outcome: str | None
     last_error: str | None
+    #: Articles the last fetch added as news (0 for the first fetch: that is the archive).
     last_new: int
+    #: Articles this feed has brought in all.
     total_new: int
     failures: int
     alerted: bool
@@ -161,7 +163,7 @@ async def record_success(
                 now.isoformat(),
                 now.isoformat(),
                 outcome,
-                new,
+                new if feed.primed else 0,  # a first fetch is the archive, not news
                 new,
                 (now + timedelta(seconds=wait)).isoformat(),
                 feed.id,

@@ -606,7 +606,7 @@ async def test_editor_adds_lists_and_removes_a_feed(bot: Harness, site: FeedServ
     assert "المصادر (1)" in listing.text
     assert url in listing.text
     assert "✅ آخر جلب" in listing.text
-    assert "مقالاته: 5" in listing.text
+    assert "جديد: 0 · مقالاته: 5" in listing.text  # the first fetch is archive, not news
 
     [exists] = await ask(bot, ADMIN, f"/feeds add {url}")
     assert "مُتابَع بالفعل" in exists.text
