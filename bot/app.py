@@ -7,12 +7,20 @@ from typing import cast
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 
 from bot import delivery, ingest
 from bot.config import Settings
 from bot.context import AnyApplication, AnyContext, Deps, install, lang
 from bot.handlers import admin, feeds_admin, reader, search, subscriptions
+from bot.handlers.common import stale_button
 from bot.render import t
 from bot.strings import COMMANDS
 from storage import deliveries, feeds, open_database
@@ -125,6 +133,8 @@ def build_application(settings: Settings) -> AnyApplication:
     feeds_admin.register(application)
     subscriptions.register(application)
     search.register(application)
+    # Any button left unmatched (an old version's, a forged one) is answered, never left spinning.
+    application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND, _unknown

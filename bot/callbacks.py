@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 
 from telegram.constants import InlineKeyboardButtonLimit
@@ -29,31 +31,38 @@ class SubscribeChat:
 
 Callback = OpenArticle | SearchPage | SubscribeChat
 
+#: Each kind's prefix, written once: ``encode`` builds with it, handlers match ``pattern``.
+PREFIX: dict[type[Callback], str] = {OpenArticle: "a", SearchPage: "q", SubscribeChat: "s"}
+_FIELD = re.compile(r"-?[0-9]{1,18}")
+
+
+def pattern(kind: type[Callback]) -> str:
+    """The CallbackQueryHandler pattern of one kind of button."""
+    return f"^{PREFIX[kind]}:"
+
 
 def encode(cb: Callback) -> str:
-    if isinstance(cb, OpenArticle):
-        data = f"a:{cb.article_id:d}"
-    elif isinstance(cb, SearchPage):
-        data = f"q:{cb.query_id:d}:{cb.offset:d}"
-    else:
-        data = f"s:{cb.chat_id:d}"
+    fields = [getattr(cb, f.name) for f in dataclasses.fields(cb)]
+    data = ":".join([PREFIX[type(cb)], *(f"{v:d}" for v in fields)])
     if len(data.encode()) > MAX_BYTES:  # pragma: no cover - ints cannot get there
         raise ValueError("callback data over 64 bytes")
     return data
 
 
 def decode(data: str | None) -> Callback | None:
-    """The callback a button carries, or None for anything we did not build."""
+    """The callback a button carries, or None for anything we did not build (stale, forged,
+    or from another version of the bot): ASCII digits only, so ``a:²`` is no article."""
     if not data:
         return None
-    kind, _, rest = data.partition(":")
-    if kind == "s" and rest.startswith("-") and rest[1:].isdigit() and len(rest) < 20:
-        return SubscribeChat(int(rest))
-    fields = rest.split(":")
-    if not all(f.isdigit() and len(f) < 19 for f in fields):
+    prefix, *fields = data.split(":")
+    kind = next((k for k, p in PREFIX.items() if p == prefix), None)
+    if kind is None or not all(_FIELD.fullmatch(f) for f in fields):
         return None
-    if kind == "a" and len(fields) == 1:
-        return OpenArticle(int(fields[0]))
-    if kind == "q" and len(fields) == 2:
-        return SearchPage(int(fields[0]), int(fields[1]))
-    return None
+    if len(fields) != len(dataclasses.fields(kind)):
+        return None
+    values = [int(f) for f in fields]
+    if kind is SubscribeChat:
+        return SubscribeChat(values[0]) if values[0] < 0 else None
+    if any(v < 0 for v in values):
+        return None
+    return kind(*values)

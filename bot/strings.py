@@ -356,6 +356,10 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "ar": "✅ عاد المصدر يعمل:\n<code>{url}</code>",
         "en": "✅ A feed works again:\n<code>{url}</code>",
     },
+    "button_stale": {
+        "ar": "هذا الزر لم يعد يعمل. أرسل /latest لأحدث المقالات.",
+        "en": "This button no longer works. Send /latest for the newest articles.",
+    },
     "admin_only": {
         "ar": "هذا الأمر للمحررين فقط.",
         "en": "This command is for editors only.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -131,8 +132,24 @@ def _neighbours(trailer: list[str]) -> tuple[str | None, str | None]:
     return found["prev"], found["next"]
 
 
+def visible(text: str) -> str:
+    """What a reader would see of ``text``: without spaces, zero-width and bidi controls."""
+    return "".join(
+        ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE
+    )
+
+
+#: Unicode categories that show nothing: format characters (ZWJ, ZWNJ, bidi marks and
+#: isolates, the BOM), controls and separators.
+_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn"})
+
+
 def check_article(article: NewArticle) -> NewArticle:
     """The checks every article passes, whichever way it arrives; RecordError says why not."""
+    if not visible(article.title):
+        raise RecordError("the title is empty or invisible (only spaces or control characters)")
+    if not visible(article.body):
+        raise RecordError("the body is empty or invisible (only spaces or control characters)")
     if len(article.title) > MAX_TITLE:
         raise RecordError(f"title longer than {MAX_TITLE} characters")
     if len(article.body) > MAX_BODY:

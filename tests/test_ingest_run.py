@@ -145,7 +145,7 @@ async def test_load_beside_a_bot_with_a_thousand_subscribers_completes(
             assert status == 0, err
             assert "added 1000" in out
             assert "locked" not in err
-        await wait_until(lambda: all(len(tg.messages(r)) >= 2 for r in readers), 60)
+        await wait_until(lambda: all(len(tg.messages(r)) >= 2 for r in readers), 120)
         await asyncio.sleep(1.5)
         # No reader is flooded: each push (one per 500-article batch at most) is at most
         # PUSH_BATCH_MAX messages and one list.

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from telegram import Message as TgMessage
 from telegram import Update
 
-from bot.context import AnyContext
-from bot.render import Message
+from bot.context import AnyContext, lang
+from bot.render import Message, t
 
 
 async def reply(
@@ -24,6 +24,15 @@ async def reply(
             await context.bot.send_message(chat.id, message.text, reply_markup=message.keyboard)
         )
     return sent
+
+
+async def stale_button(update: Update, context: AnyContext) -> None:
+    """A button the bot no longer knows (an old version's, a deleted search): say so briefly,
+    so the reader's button stops spinning."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer(t(lang(update, context), "button_stale"))
 
 
 def command_text(update: Update) -> str:

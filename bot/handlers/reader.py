@@ -9,7 +9,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks, render
 from bot.context import AnyApplication, AnyContext, deps, is_admin, lang
-from bot.handlers.common import command_text, reply
+from bot.handlers.common import command_text, reply, stale_button
+from bot.numbers import parse_int
 from bot.render import t
 from storage import articles, chats
 
@@ -77,16 +78,10 @@ async def help_command(update: Update, context: AnyContext) -> None:
 
 def parse_count(text: str) -> int | None:
     """``/latest`` count: default 5, 1..20; None when it is not such a number."""
-    text = text.strip().translate(_DIGITS)
-    if not text:
+    if not text.strip():
         return DEFAULT_LATEST
-    if not text.isdigit():
-        return None
-    n = int(text)
-    return n if 1 <= n <= MAX_LATEST else None
-
-
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+    n = parse_int(text)
+    return n if n is not None and 1 <= n <= MAX_LATEST else None
 
 
 async def latest(update: Update, context: AnyContext) -> None:
@@ -144,9 +139,11 @@ async def open_button(update: Update, context: AnyContext) -> None:
     query = update.callback_query
     assert query is not None
     cb = callbacks.decode(query.data)
+    if not isinstance(cb, callbacks.OpenArticle):
+        await stale_button(update, context)
+        return
     await query.answer()
-    if isinstance(cb, callbacks.OpenArticle):
-        await open_article(update, context, cb.article_id)
+    await open_article(update, context, cb.article_id)
 
 
 def register(application: AnyApplication) -> None:
@@ -156,4 +153,6 @@ def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("latest", latest, filters=only_new))
     application.add_handler(CommandHandler("next", next_command, filters=only_new))
     application.add_handler(CommandHandler("prev", prev_command, filters=only_new))
-    application.add_handler(CallbackQueryHandler(open_button, pattern=r"^a:"))
+    application.add_handler(
+        CallbackQueryHandler(open_button, pattern=callbacks.pattern(callbacks.OpenArticle))
+    )

@@ -13,13 +13,11 @@ from bot.render import t
 from storage import queries, search
 
 PAGE = 5
-#: Longer queries are cut here: no reader types more, and it bounds the work.
-MAX_QUERY_CHARS = 500
 
 
 async def run_search(update: Update, context: AnyContext, query: str) -> None:
     language = lang(update, context)
-    query = query.strip()[:MAX_QUERY_CHARS]
+    query = query.strip()  # storage.search cuts what is too long to be a query
     if not query:
         await reply(update, context, [render.Message(t(language, "search_usage"))])
         return
@@ -67,7 +65,9 @@ def register(application: AnyApplication) -> None:
     application.add_handler(
         CommandHandler("search", search_command, filters=filters.UpdateType.MESSAGE)
     )
-    application.add_handler(CallbackQueryHandler(more_button, pattern=r"^q:"))
+    application.add_handler(
+        CallbackQueryHandler(more_button, pattern=callbacks.pattern(callbacks.SearchPage))
+    )
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE

@@ -7,7 +7,6 @@ import logging
 import re
 
 from telegram import (
-    ChatFullInfo,
     ChatMember,
     ChatMemberAdministrator,
     ChatMemberOwner,
@@ -26,7 +25,7 @@ from telegram.ext import (
 
 from bot import callbacks, delivery, render
 from bot.context import AnyApplication, AnyContext, deps, lang
-from bot.handlers.common import command_text, reply
+from bot.handlers.common import command_text, reply, stale_button
 from bot.handlers.reader import remember_chat
 from bot.render import t
 from bot.strings import Lang, language_for
@@ -86,16 +85,6 @@ async def _toggle_here(update: Update, context: AnyContext, on: bool) -> None:
     await reply(update, context, [render.Message(t(language, key))])
 
 
-def _can_post(member: object, chat: ChatFullInfo) -> bool:
-    if isinstance(member, ChatMemberOwner):
-        return True
-    if not isinstance(member, ChatMemberAdministrator):
-        return False
-    if chat.type == ChatType.CHANNEL:
-        return bool(member.can_post_messages)
-    return True
-
-
 async def _toggle_channel(update: Update, context: AnyContext, ref: str, on: bool) -> None:
     """Manage a channel's subscription from a private chat, after asking Telegram who is who."""
     language: Lang = lang(update, context)
@@ -129,7 +118,7 @@ async def _toggle_channel(update: Update, context: AnyContext, ref: str, on: boo
         )
         return
     db = deps(context).db
-    if on and not _can_post(bot_member, chat):
+    if on and not bot_can_post(bot_member, chat.type):
         await reply(
             update, context, [render.Message(t(language, "channel_bot_cannot_post", chat=shown))]
         )
@@ -242,10 +231,10 @@ async def subscribe_button(update: Update, context: AnyContext) -> None:
     cb = callbacks.decode(query.data)
     language = lang(update, context)
     d = deps(context)
-    if (
-        not isinstance(cb, callbacks.SubscribeChat)
-        or query.from_user.id not in d.settings.admin_ids
-    ):
+    if not isinstance(cb, callbacks.SubscribeChat):
+        await stale_button(update, context)
+        return
+    if query.from_user.id not in d.settings.admin_ids:
         await query.answer(t(language, "admin_only"), show_alert=True)
         return
     await query.answer()
@@ -284,4 +273,6 @@ def register(application: AnyApplication) -> None:
         )
     )
     application.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(CallbackQueryHandler(subscribe_button, pattern=r"^s:"))
+    application.add_handler(
+        CallbackQueryHandler(subscribe_button, pattern=callbacks.pattern(callbacks.SubscribeChat))
+    )
