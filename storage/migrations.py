@@ -226,4 +226,14 @@ async def _v3_ingestion(conn: aiosqlite.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ingestion]
+#: ``PRAGMA application_id`` of a newsbot database: "NEWS" in ASCII, at offset 68 of the header.
+APPLICATION_ID = 0x4E455753
+
+
+async def _v4_application_id(conn: aiosqlite.Connection) -> None:
+    """Mark the file as newsbot's, so that another program's database is never taken for one."""
+    # PRAGMA takes no parameters; the value is our constant. It is rolled back with the step.
+    await conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ingestion, _v4_application_id]
