@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import cast
 
@@ -16,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import delivery, ingest
+from bot import delivery, ingest, sender
 from bot.config import Settings
 from bot.context import AnyApplication, AnyContext, Deps, install, lang
 from bot.handlers import admin, feeds_admin, reader, search, subscriptions
@@ -34,9 +35,10 @@ async def _post_init(application: AnyApplication) -> None:
     """Open the database, finish what a crash left in flight, load the seeds, set the menus."""
     settings: Settings = application.bot_data["settings"]
     db = await open_database(settings.database_path)
-    sender = delivery.Sender(application.bot, db, settings)
+    outbox = sender.Sender(application.bot, db, settings, deliver=delivery.deliver)
     fetcher = Fetcher(user_agent=service.user_agent(application.bot.username))
-    install(application, Deps(settings=settings, db=db, sender=sender, fetcher=fetcher))
+    deps = Deps(settings=settings, db=db, sender=outbox, fetcher=fetcher)
+    install(application, deps)
     doubtful = await deliveries.recover_in_flight(db)
     if doubtful:
         logger.warning("%d sends were in flight at the last stop; they will be retried", doubtful)
@@ -49,25 +51,42 @@ async def _post_init(application: AnyApplication) -> None:
             language_code=None if language == settings.default_language else language,
         )
     await deliveries.enqueue_new(db, settings.push_policy())  # what arrived while it was down
-    sender.start()
+    outbox.start()
     job_queue = application.job_queue
     assert job_queue is not None
+    # Guarded: a stop waits for a running tick, and no tick starts after it (``_post_stop``).
     job_queue.run_repeating(
-        delivery.enqueue_and_wake,
+        deps.jobs.guard(delivery.enqueue_and_wake),
         interval=settings.push_interval_seconds,
         first=settings.push_interval_seconds,
         name=delivery.JOB_NAME,
     )
     job_queue.run_repeating(
-        ingest.tick, interval=settings.feed_interval_seconds, first=0, name=ingest.JOB_NAME
+        deps.jobs.guard(ingest.tick),
+        interval=settings.feed_interval_seconds,
+        first=0,
+        name=ingest.JOB_NAME,
     )
 
 
-async def _post_shutdown(application: AnyApplication) -> None:
+async def _post_stop(application: AnyApplication) -> None:
+    """On SIGTERM or SIGINT, after PTB stopped polling, handlers and the JobQueue, and while
+    the bot's HTTP client is still open: no job or send starts any more, and every request in
+    flight is answered and recorded (``Sender.stop``, at most ``sender.STOP_WAIT`` seconds).
+    """
     deps: Deps | None = application.bot_data.get("deps")
     if deps is None:
         return
-    await deps.sender.stop()  # messages in flight are answered and recorded first
+    await asyncio.gather(deps.jobs.close(sender.STOP_WAIT), deps.sender.stop(sender.STOP_WAIT))
+
+
+async def _post_shutdown(application: AnyApplication) -> None:
+    """After PTB closed the bot's HTTP client: close the feed fetcher and the database."""
+    deps: Deps | None = application.bot_data.get("deps")
+    if deps is None:
+        return
+    # Already done in _post_stop when the application ran; not when only post_init did.
+    await _post_stop(application)
     await deps.fetcher.aclose()
     await deps.db.close()
 
@@ -123,6 +142,7 @@ def build_application(settings: Settings) -> AnyApplication:
             )
         )
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build(),
     )

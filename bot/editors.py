@@ -41,3 +41,20 @@ async def tell_editors(
         except Exception as exc:
             logger.info("could not tell editor %s: %s", editor_id, exc)
     return told
+
+
+def chat_name(chat_id: int, username: str | None, title: str | None) -> str:
+    """How a group or channel is named to people: @username, else its title, else its id."""
+    return f"@{username}" if username else (title or str(chat_id))
+
+
+async def notify_admins(
+    bot: Bot, db: Database, settings: Settings, chat_id: int, reason: str
+) -> None:
+    """Tell the editors, each in their language, that a group or channel stopped receiving,
+    and why. Readers' private chats are not worth an editor's attention (best effort)."""
+    chat = await chats.get_chat(db, chat_id)
+    if chat is None or chat.kind == "private":
+        return
+    name = chat_name(chat_id, chat.username, chat.title)
+    await tell_editors(bot, db, settings, "admin_chat_deactivated", chat=name, reason=reason)

@@ -23,8 +23,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, delivery, render
+from bot import callbacks, render
 from bot.context import AnyApplication, AnyContext, deps, lang
+from bot.editors import chat_name, notify_admins
 from bot.handlers.common import command_text, reply, stale_button
 from bot.handlers.reader import remember_chat
 from bot.render import t
@@ -97,7 +98,7 @@ async def _toggle_channel(update: Update, context: AnyContext, ref: str, on: boo
     shown = str(target)
     try:
         chat = await context.bot.get_chat(target)
-        shown = f"@{chat.username}" if chat.username else (chat.title or shown)
+        shown = chat_name(chat.id, chat.username, chat.title)
         requester = await context.bot.get_chat_member(chat.id, user.id)
         bot_member = await context.bot.get_chat_member(chat.id, context.bot.id)
     except (BadRequest, Forbidden):
@@ -205,7 +206,7 @@ async def bot_membership(update: Update, context: AnyContext) -> None:
         reason = f"the bot is now {change.new_chat_member.status} there"
         if await chats.unsubscribe(d.db, chat.id, reason=reason):
             logger.info("chat %s: %s; subscription deactivated", chat.id, reason)
-            await delivery.notify_admins(context.bot, d.db, d.settings, chat.id, reason)
+            await notify_admins(context.bot, d.db, d.settings, chat.id, reason)
         return
     could_post = bot_can_post(change.old_chat_member, chat.type)
     by = change.from_user
@@ -215,7 +216,7 @@ async def bot_membership(update: Update, context: AnyContext) -> None:
     sub = await chats.subscription(d.db, chat.id)
     if sub is not None and sub.active:
         return
-    name = f"@{chat.username}" if chat.username else (chat.title or str(chat.id))
+    name = chat_name(chat.id, chat.username, chat.title)
     language = language_for(by.language_code, d.settings.default_language)
     offer = render.offer_subscription(language, chat.id, name)
     try:
@@ -246,7 +247,7 @@ async def subscribe_button(update: Update, context: AnyContext) -> None:
             update, context, [render.Message(t(language, "channel_not_found", chat=cb.chat_id))]
         )
         return
-    shown = f"@{chat.username}" if chat.username else (chat.title or str(chat.id))
+    shown = chat_name(chat.id, chat.username, chat.title)
     if not bot_can_post(member, chat.type):
         await reply(
             update, context, [render.Message(t(language, "channel_bot_cannot_post", chat=shown))]

@@ -13,11 +13,12 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings, load_settings
-from bot.delivery import Sender
+from bot.delivery import deliver
 from bot.pacing import Limits, Pacer
+from bot.sender import Sender
 from storage import Database, articles, chats, deliveries, open_database
 from storage.articles import NewArticle
-from tests.standin import FakeTelegram, Fault, SentMessage
+from tests.standin import FakeTelegram, Fault, SentMessage, wait_until
 
 ADMIN = 1001
 FAST = Limits(private_per_second=50, group_per_minute=3000, global_per_second=500, margin=0)
@@ -74,7 +75,7 @@ class World:
     def sender(self, limits: Limits = FAST, concurrency: int = 4) -> Sender:
         sender = Sender(
             self.bot, self.db, self.settings, limits=limits, concurrency=concurrency,
-            retry_base=0.05,
+            retry_base=0.05, deliver=deliver,
         )  # fmt: skip
         self.senders.append(sender)
         sender.start()
@@ -365,3 +366,43 @@ async def test_a_crash_in_the_middle_loses_nothing(world: World) -> None:
 
 def _title(message: SentMessage) -> str:
     return message.bold()[0]
+
+
+async def test_a_stop_waits_for_the_sends_in_flight_and_records_them(world: World) -> None:
+    readers = list(range(191, 199))
+    await world.private(*readers)
+    world.tg.inject("sendMessage", Fault.latency(0.3), times=None)
+    await world.articles(2)
+    sender = world.sender(concurrency=4)
+    await wait_until(lambda: len(sender._tasks) == 4, 2)
+    await sender.stop()
+    # The four in flight were answered and recorded; nothing new was started.
+    assert len(world.tg.sent) == 4
+    counts = await deliveries.counts(world.db)
+    assert (counts.sent, counts.pending, counts.doubtful) == (4, 12, 0)
+    assert await deliveries.recover_in_flight(world.db) == 0  # none was left 'sending'
+
+
+async def test_a_send_the_stop_cuts_off_is_left_pending_and_doubtful(world: World) -> None:
+    await world.private(201)
+    world.tg.inject("sendMessage", Fault.latency(0.4), chat_id=201)
+    await world.articles(1)
+    sender = world.sender()
+    await wait_until(lambda: bool(sender._tasks), 2)
+    await sender.stop(within=0.05)
+    counts = await deliveries.counts(world.db)
+    assert (counts.sent, counts.pending, counts.doubtful) == (0, 1, 1)
+    await asyncio.sleep(0.5)  # Telegram took it all the same: the resend will be counted
+    assert world.titles(201) == ["خبر 0"]
+
+
+async def test_a_stop_ends_the_loop_even_as_an_answer_wakes_it(world: World) -> None:
+    sender = world.sender()
+    await sender.drain()
+    nap = asyncio.create_task(sender._sleep(5.0))  # the loop waiting for a chat's pace
+    await asyncio.sleep(0.01)
+    sender._wake.set()  # an answer wakes it in the very tick the stop cancels it
+    nap.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await nap  # the cancel is not lost, so the stop does not wait forever
+    await asyncio.wait_for(sender.stop(), 1.0)

@@ -63,6 +63,18 @@ async def test_removed_or_demoted_bot_deactivates_and_editors_hear(bot: Harness)
     assert "@site_news" in bot.tg.last(ADMIN).text
 
 
+async def test_editors_hear_of_a_lost_channel_in_their_own_language(bot: Harness) -> None:
+    await bot.send(ADMIN, "/start", lang="en")  # the editor's Telegram speaks English
+    bot.tg.add_chat(CHANNEL, "channel", title="قناة", username="site_news")
+    bot.tg.set_member(CHANNEL, OWNER, "creator")
+    bot.tg.set_member(CHANNEL, bot.tg.bot_id, "administrator", can_post_messages=True)
+    await bot.send(OWNER, "/subscribe @site_news")
+    await bot.feed(bot.tg.my_chat_member_update(CHANNEL, OWNER, "administrator", "left"))
+    assert not await _active(bot, CHANNEL)
+    notice = bot.tg.last(ADMIN).text
+    assert notice.startswith("⚠️ Stopped sending to @site_news: the bot is now left there.")
+
+
 async def test_reader_blocking_the_bot_deactivates_quietly(bot: Harness) -> None:
     await bot.send(READER, "/subscribe")
     sent = await bot.feed(bot.tg.my_chat_member_update(READER, READER, "member", "kicked"))
