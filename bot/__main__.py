@@ -1,21 +1,46 @@
-"""The command line: ``newsbot run | load | search | latest`` (``python -m bot`` does the same)."""
+"""The command line: ``newsbot run | load | feeds | search | latest | backup``.
+
+``python -m bot`` does the same. ``run`` long-polls, or with WEBHOOK_URL set listens for
+Telegram's webhook calls (python-telegram-bot's ``webhooks`` extra).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import importlib.util
 import json
 import logging
+import re
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from telegram.error import InvalidToken, TelegramError
+from telegram import Chat, Message, Update
+from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.ext import (
+    BaseHandler,
+    ChatBoostHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    MessageReactionHandler,
+    PrefixHandler,
+    StringCommandHandler,
+    StringRegexHandler,
+    TypeHandler,
+)
+from telegram.ext import filters as ptb_filters
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.context import AnyApplication
 from storage import Database, articles, feeds, importers, open_database, search
+from storage import backup as backups
 from storage.articles import Arrival
 from storage.db import BUSY_TIMEOUT_MS
 from storage.ingest import service
@@ -46,10 +71,30 @@ class OneLineFormatter(logging.Formatter):
 _FORMATTER = OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+class StartupError(Exception):
+    """The bot cannot start for a reason other than its settings; one line (exit status 1)."""
+
+
+class _SaidByMain(logging.Filter):
+    """Drop PTB's log of a failed start-up step (getMe, setWebhook, deleteWebhook).
+
+    Its exception reaches ``main``, which says what went wrong in one line of its own; PTB's
+    "Network Retry Loop (Bootstrap …): … Aborting" would be a second line for the same cause.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name.startswith("telegram")
+            and record.exc_info is not None
+            and record.getMessage().startswith("Network Retry Loop (Bootstrap")
+        )
+
+
 def _setup_logging(verbose: bool) -> None:
     """INFO for the running bot; only warnings for the one-shot commands."""
     handler = logging.StreamHandler()
     handler.setFormatter(_FORMATTER)
+    handler.addFilter(_SaidByMain())
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     # The sender logs each 429 and what it does about it; PTB's limiter would add a second,
     # louder line for every one.
@@ -98,6 +143,10 @@ def _parser() -> argparse.ArgumentParser:
     latest = sub.add_parser("latest", help="list the newest articles")
     latest.add_argument("--json", action="store_true", help="print JSON")
     latest.add_argument("--limit", type=_limit, default=5, help="articles to show (default 5)")
+    copy = sub.add_parser(
+        "backup", help="copy the database into a new file, safely while the bot runs"
+    )
+    copy.add_argument("path", type=Path, metavar="PATH", help="the new file (never overwritten)")
     return parser
 
 
@@ -239,13 +288,170 @@ async def _with_db(settings: Settings, args: argparse.Namespace) -> int:
         await db.close()
 
 
+def _backup(settings: Settings, target: Path) -> int:
+    try:
+        report = asyncio.run(backups.backup(settings.database_path, target))
+    except backups.NoDatabase as exc:
+        raise ConfigError(f"DATABASE_PATH: {exc}") from None
+    except backups.BackupError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {report.path} ({report.articles} articles, integrity ok)")
+    return 0
+
+
+# -- which updates to ask Telegram for -----------------------------------------------------------
+
+#: The kinds of update that carry a message (``Update.effective_message``), which
+#: MessageHandler, CommandHandler and PrefixHandler see, as their filters allow.
+_MESSAGE_KINDS = tuple(
+    kind
+    for kind in (
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_message",
+        "edited_business_message",
+        "guest_message",
+    )
+    if kind in Update.ALL_TYPES
+)
+#: Handlers that see exactly one kind of update (looked up by name: newer PTBs add more).
+_ONE_KIND = {
+    "CallbackQueryHandler": "callback_query",
+    "InlineQueryHandler": "inline_query",
+    "ChosenInlineResultHandler": "chosen_inline_result",
+    "ShippingQueryHandler": "shipping_query",
+    "PreCheckoutQueryHandler": "pre_checkout_query",
+    "PollHandler": "poll",
+    "PollAnswerHandler": "poll_answer",
+    "ChatJoinRequestHandler": "chat_join_request",
+    "BusinessConnectionHandler": "business_connection",
+    "BusinessMessagesDeletedHandler": "deleted_business_messages",
+    "PaidMediaPurchasedHandler": "purchased_paid_media",
+    "ManagedBotUpdatedHandler": "managed_bot",
+}
+
+
+def _probe(kind: str) -> Update:
+    """An update of ``kind`` carrying an empty message: enough for ``filters.UpdateType``."""
+    message = Message(message_id=0, date=datetime(2000, 1, 1, tzinfo=UTC), chat=Chat(0, "private"))
+    payload: dict[str, Any] = {kind: message}
+    return Update(update_id=0, **payload)
+
+
+def _may_pass(check: object, kind: str) -> bool | None:
+    """Whether a filter lets an update of ``kind`` through: True, False, or None (it depends
+    on the message). Only ``filters.UpdateType`` decides by kind; ``&``, ``|``, ``~`` and
+    ``^`` combine as three-valued logic."""
+    if isinstance(check, bool):
+        return check
+    if isinstance(check, ptb_filters._MergedFilter):
+        left = _may_pass(check.base_filter, kind)
+        if check.and_filter is not None:
+            right = _may_pass(check.and_filter, kind)
+            if left is False or right is False:
+                return False
+            return True if left and right else None
+        right = _may_pass(check.or_filter, kind)
+        if left or right:
+            return True
+        return False if left is False and right is False else None
+    if isinstance(check, ptb_filters._InvertedFilter):
+        inner = _may_pass(check.inv_filter, kind)
+        return None if inner is None else not inner
+    if isinstance(check, ptb_filters._XORFilter):
+        left, right = _may_pass(check.base_filter, kind), _may_pass(check.xor_filter, kind)
+        return None if left is None or right is None else left != right
+    if isinstance(check, ptb_filters.UpdateFilter) and type(check).__qualname__.startswith(
+        "UpdateType."
+    ):
+        return bool(check.check_update(_probe(kind)))
+    return None
+
+
+def _handler_kinds(handler: BaseHandler[Any, Any, Any]) -> Iterable[str]:
+    if isinstance(handler, MessageHandler | CommandHandler | PrefixHandler):
+        return (k for k in _MESSAGE_KINDS if _may_pass(handler.filters, k) is not False)
+    if isinstance(handler, ConversationHandler):
+        inner = [*handler.entry_points, *handler.fallbacks]
+        inner += [h for handlers in handler.states.values() for h in handlers]
+        return (kind for h in inner for kind in _handler_kinds(h))
+    if isinstance(handler, ChatMemberHandler):
+        return {
+            ChatMemberHandler.MY_CHAT_MEMBER: ("my_chat_member",),
+            ChatMemberHandler.CHAT_MEMBER: ("chat_member",),
+        }.get(handler.chat_member_types or 0, ("my_chat_member", "chat_member"))
+    if isinstance(handler, ChatBoostHandler):
+        return {
+            ChatBoostHandler.CHAT_BOOST: ("chat_boost",),
+            ChatBoostHandler.REMOVED_CHAT_BOOST: ("removed_chat_boost",),
+        }.get(handler.chat_boost_types, ("chat_boost", "removed_chat_boost"))
+    if isinstance(handler, MessageReactionHandler):
+        return {
+            MessageReactionHandler.MESSAGE_REACTION_UPDATED: ("message_reaction",),
+            MessageReactionHandler.MESSAGE_REACTION_COUNT_UPDATED: ("message_reaction_count",),
+        }.get(handler.message_reaction_types, ("message_reaction", "message_reaction_count"))
+    if isinstance(handler, StringCommandHandler | StringRegexHandler):
+        return ()  # they handle strings put on the queue, never Telegram's updates
+    if isinstance(handler, TypeHandler) and not issubclass(Update, handler.type):
+        return ()  # custom objects put on the queue
+    for cls in type(handler).__mro__:
+        if cls.__name__ in _ONE_KIND:
+            return (_ONE_KIND[cls.__name__],)
+    return Update.ALL_TYPES  # a handler this does not know: never silently starve it
+
+
+def allowed_updates(application: AnyApplication) -> list[str]:
+    """The update kinds the registered handlers can handle, for getUpdates and setWebhook.
+
+    Telegram sends only what ``allowed_updates`` names, so a hand-written list silently
+    starves a new handler (an InlineQueryHandler would never see an inline query). Plus
+    ``my_chat_member``: the bot must always learn that it was added to or removed from a chat.
+    """
+    kinds = {"my_chat_member"}
+    for handlers in application.handlers.values():
+        for handler in handlers:
+            kinds.update(_handler_kinds(handler))
+    return [str(kind) for kind in Update.ALL_TYPES if kind in kinds]
+
+
 def _run(settings: Settings) -> int:
     from bot.app import build_application
 
+    webhook = settings.webhook()
+    if webhook is not None and importlib.util.find_spec("tornado") is None:
+        raise StartupError(
+            "WEBHOOK_URL needs python-telegram-bot's webhooks extra:"
+            " pip install 'python-telegram-bot[webhooks]' (or leave WEBHOOK_URL unset to poll)"
+        )
     application = build_application(settings)
-    application.run_polling(
-        allowed_updates=["message", "channel_post", "callback_query", "my_chat_member"]
-    )
+    updates = allowed_updates(application)
+    if webhook is None:
+        application.run_polling(allowed_updates=updates)
+        return 0
+    try:
+        # setWebhook with the public URL and the secret, then plain HTTP on listen:port behind
+        # the TLS proxy; PTB answers 403 to a request without the secret header, unprocessed.
+        application.run_webhook(
+            listen=webhook.listen,
+            port=webhook.port,
+            url_path=re.escape(webhook.path),  # PTB routes with a regular expression
+            webhook_url=webhook.url,
+            secret_token=webhook.secret,
+            allowed_updates=updates,
+        )
+    except OSError as exc:
+        if exc.filename is None and exc.errno in (
+            errno.EADDRINUSE,
+            errno.EADDRNOTAVAIL,
+            errno.EACCES,
+        ):
+            raise StartupError(
+                f"WEBHOOK_PORT: cannot listen on {webhook.listen}:{webhook.port} ({exc.strerror})"
+            ) from None
+        raise
     return 0
 
 
@@ -259,9 +465,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(verbose=args.command == "run")
     try:
         settings = load_settings()
+        if args.command == "backup":
+            return _backup(settings, args.path)
         if args.command == "run":
             _FORMATTER.secrets.append(settings.token())  # also fails early when it is missing
+            webhook = settings.webhook()
+            if webhook is not None:
+                _FORMATTER.secrets.append(webhook.secret)
+            settings.make_database_folder()
             return _run(settings)
+        settings.make_database_folder()
         return asyncio.run(_with_db(settings, args))
     except ConfigError as exc:
         print(f"newsbot: configuration error: {exc}", file=sys.stderr)
@@ -269,8 +482,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidToken:
         print("newsbot: Telegram refused BOT_TOKEN: check it with @BotFather", file=sys.stderr)
         return 2
+    except BadRequest as exc:
+        if exc.message.lower().startswith("bad webhook"):  # setWebhook refused the URL
+            print(f"newsbot: WEBHOOK_URL: Telegram refused it: {exc.message}", file=sys.stderr)
+            return 2
+        print(f"newsbot: cannot work with Telegram: {exc.message}", file=sys.stderr)
+        return 1
     except TelegramError as exc:
         print(f"newsbot: cannot work with Telegram: {exc.message}", file=sys.stderr)
+        return 1
+    except StartupError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
