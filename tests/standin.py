@@ -773,9 +773,12 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
 
         self._handlers: dict[str, tuple[str, Handler]] = {}
+        #: The URL of the webhook set with setWebhook ("" for none: updates by getUpdates).
+        self.webhook_url = ""
         for name, handler in (
             ("getMe", self._get_me),
             ("getUpdates", self._get_updates),
+            ("setWebhook", self._set_webhook),
             ("deleteWebhook", self._delete_webhook),
             ("getWebhookInfo", self._get_webhook_info),
             ("setMyCommands", self._set_my_commands),
@@ -1218,6 +1221,8 @@ class FakeTelegram:
         }
 
     async def _get_updates(self, params: JSON) -> list[JSON]:
+        if self.webhook_url:  # as Telegram: no polling while a webhook is set
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = _as_int(params.get("offset"))
         limit = _as_int(params.get("limit")) or 100
         limit = min(max(limit, 1), 100)
@@ -1249,14 +1254,29 @@ class FakeTelegram:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._updates_changed.wait(), remaining)
 
+    async def _set_webhook(self, params: JSON) -> bool:
+        url = params.get("url")
+        if not isinstance(url, str) or not url:
+            return await self._delete_webhook(params)
+        if not url.startswith("https://"):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _bad("secret token contains unallowed characters")
+        self.webhook_url = url
+        if _as_bool(params.get("drop_pending_updates", False)):
+            self._pending.clear()
+        return True
+
     async def _delete_webhook(self, params: JSON) -> bool:
+        self.webhook_url = ""
         if _as_bool(params.get("drop_pending_updates", False)):
             self._pending.clear()
         return True
 
     async def _get_webhook_info(self, params: JSON) -> JSON:
         return {
-            "url": "",
+            "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._pending),
         }

@@ -23,6 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -438,3 +439,18 @@ async def test_application_polling_round_trip(tg: FakeTelegram) -> None:
         await app.stop()
     assert tg.last(USER).bold() == ["أهلا"]
     assert tg.pending_updates == []
+
+
+async def test_a_webhook_must_be_https_and_then_polling_is_refused(
+    tg: FakeTelegram, bot: Bot
+) -> None:
+    with pytest.raises(BadRequest, match="(?i)https url"):
+        await bot.set_webhook("http://bot.example.com/hook")
+    with pytest.raises(BadRequest, match="secret token"):
+        await bot.set_webhook("https://bot.example.com/hook", secret_token="not secret!")
+    assert await bot.set_webhook("https://bot.example.com/hook", secret_token="s3cret_-")
+    assert (await bot.get_webhook_info()).url == "https://bot.example.com/hook"
+    with pytest.raises(Conflict):
+        await bot.get_updates()
+    assert await bot.delete_webhook()
+    assert await bot.get_updates() == ()

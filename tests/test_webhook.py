@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import signal
 import socket
 import sqlite3
@@ -24,7 +23,7 @@ from telegram.ext import ContextTypes, InlineQueryHandler
 from bot.__main__ import allowed_updates
 from bot.config import load_settings
 from tests.conftest import ROOT, SEEDS
-from tests.standin import JSON, ApiError, FakeTelegram, Fault, wait_until
+from tests.standin import JSON, FakeTelegram, Fault, wait_until
 from tests.test_settings_errors import newsbot
 
 READER = 2002
@@ -33,27 +32,6 @@ ANONYMOUS = 4004
 SECRET = "s3cr3t_-TOKEN-for-the-webhook"
 PATH = "/tg/hook-7f3a"
 URL = f"https://bot.example.com{PATH}"
-
-
-class WebhookTelegram(FakeTelegram):
-    """The stand-in plus setWebhook as Telegram answers it.
-
-    tests/standin.py has no setWebhook (it answers 404, which PTB reads as a refused token):
-    this adds it here, refusing what Telegram refuses, until the stand-in has it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._handlers["setwebhook"] = ("setWebhook", self._set_webhook)
-
-    async def _set_webhook(self, params: JSON) -> bool:
-        url = str(params.get("url", ""))
-        if not url.startswith("https://"):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
-        secret = params.get("secret_token")
-        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
-            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
-        return True
 
 
 def _free_port() -> int:
@@ -117,7 +95,7 @@ async def _newsbot_run(tg: FakeTelegram, tmp_path: Path, port: int) -> asyncio.s
 async def test_webhook_mode_sets_the_webhook_and_answers_only_requests_with_the_secret(
     tmp_path: Path,
 ) -> None:
-    tg = WebhookTelegram()
+    tg = FakeTelegram()
     await tg.start()
     for user in (READER, INTRUDER, ANONYMOUS):
         tg.add_chat(user, "private", first_name="Reader")
@@ -156,7 +134,7 @@ async def test_webhook_mode_sets_the_webhook_and_answers_only_requests_with_the_
 async def test_a_webhook_url_telegram_refuses_is_one_line_naming_webhook_url(
     tmp_path: Path,
 ) -> None:
-    tg = WebhookTelegram()
+    tg = FakeTelegram()
     refusal = "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
     tg.inject("setWebhook", Fault("bad_webhook", status=400, description=refusal))
     await tg.start()
