@@ -62,7 +62,8 @@ async def _post_init(application: AnyApplication) -> None:
         name=delivery.JOB_NAME,
     )
     job_queue.run_repeating(
-        deps.jobs.guard(ingest.tick),
+        # Detached: a slow feed never holds up PTB's stop; _post_stop bounds the wait.
+        deps.jobs.guard(ingest.tick, detached=True),
         interval=settings.feed_interval_seconds,
         first=0,
         name=ingest.JOB_NAME,

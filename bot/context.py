@@ -41,18 +41,41 @@ class Jobs:
     def __init__(self) -> None:
         self.closed = False
         self._running: set[asyncio.Task[Any]] = set()
+        self._detached: set[asyncio.Task[Any]] = set()
 
-    def guard(self, callback: JobCallback) -> JobCallback:
-        @functools.wraps(callback)
-        async def guarded(context: AnyContext) -> None:
+    def guard(self, callback: JobCallback, *, detached: bool = False) -> JobCallback:
+        """``callback`` as a JobQueue callback that a stop can wait for.
+
+        ``detached``: for work that may be cut off at any point and simply done again (the
+        ingest: its transactions roll back, the feed is polled at the next start). It runs in a
+        task of its own and the callback returns at once, so that PTB's ``stop`` (which waits
+        for running jobs without a limit) is not held up by a slow feed; ``close`` cancels it.
+        A tick that comes while the previous one still runs is skipped, as PTB would.
+        """
+        previous: list[asyncio.Task[Any]] = []
+
+        async def run(context: AnyContext) -> None:
             task = asyncio.current_task()
-            if self.closed or task is None:
-                return
+            assert task is not None
             self._running.add(task)
             try:
                 await callback(context)
             finally:
                 self._running.discard(task)
+
+        @functools.wraps(callback)
+        async def guarded(context: AnyContext) -> None:
+            if self.closed:
+                return
+            if not detached:
+                await run(context)
+                return
+            if previous and not previous[0].done():
+                return
+            task = asyncio.create_task(callback(context), name=callback.__name__)
+            self._detached.add(task)
+            task.add_done_callback(self._detached.discard)
+            previous[:] = [task]
 
         return guarded
 
@@ -60,6 +83,10 @@ class Jobs:
         """Start no more jobs; wait ``within`` seconds at most for those running, then cancel
         what is left."""
         self.closed = True
+        for task in self._detached:
+            task.cancel()
+        if self._detached:
+            await asyncio.wait(self._detached, timeout=within)
         running = self._running - {asyncio.current_task()}
         if not running:
             return

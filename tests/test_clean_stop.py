@@ -17,6 +17,8 @@ from collections import Counter
 from pathlib import Path
 from typing import cast
 
+from aiohttp import web
+
 from bot.context import AnyContext, Jobs
 from storage import articles, chats, deliveries, open_database
 from storage.articles import NewArticle
@@ -163,3 +165,79 @@ async def test_a_stop_waits_for_a_running_job_and_starts_no_other() -> None:
     await guarded(context)  # the JobQueue's next tick, after the stop
     assert runs == ["started", "finished"]
     await running
+
+
+async def test_a_detached_tick_returns_at_once_and_the_stop_bounds_it() -> None:
+    """A slow feed poll must not hold up PTB's stop: it runs apart, and close cuts it off."""
+    jobs = Jobs()
+    runs: list[str] = []
+
+    async def slow_tick(context: AnyContext) -> None:
+        runs.append("started")
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            runs.append("cancelled")
+            raise
+
+    guarded = jobs.guard(slow_tick, detached=True)
+    context = cast(AnyContext, None)
+    await asyncio.wait_for(guarded(context), 1)  # the JobQueue's callback returns at once
+    await asyncio.sleep(0.05)
+    await guarded(context)  # the next tick while the first still runs: skipped
+    await asyncio.sleep(0.05)
+    assert runs == ["started"]
+    started = asyncio.get_running_loop().time()
+    await jobs.close(within=0.3)
+    assert asyncio.get_running_loop().time() - started < 2
+    assert runs == ["started", "cancelled"]
+    await guarded(context)  # after the stop nothing starts
+    await asyncio.sleep(0.05)
+    assert runs == ["started", "cancelled"]
+
+
+async def test_a_feed_that_never_answers_does_not_delay_the_stop(tmp_path: Path) -> None:
+    """A SIGTERM while a feed is being fetched (its site hangs) still stops within 15 s."""
+    asked = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.Response:
+        asked.set()
+        await asyncio.sleep(60)
+        return web.Response(text="too late")
+
+    app = web.Application()
+    app.router.add_get("/rss", hang)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    tg = FakeTelegram()
+    await tg.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "ADMIN_"))}
+    env.update(
+        BOT_TOKEN=tg.token,
+        TELEGRAM_API_URL=tg.base_url,
+        DATABASE_PATH=str(tmp_path / "news.db"),
+        SEEDS_DIR=str(tmp_path / "none"),
+        FEEDS=f"http://127.0.0.1:{runner.addresses[0][1]}/rss",
+        FEED_INTERVAL_SECONDS="1",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await asyncio.wait_for(asked.wait(), 20)
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+        took = time.monotonic() - started
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await tg.stop()
+        await runner.cleanup()
+    assert process.returncode == 0, err.decode()
+    assert took < 5, took  # the fetch is cut off, not waited for
+    assert "Traceback" not in err.decode()

@@ -444,9 +444,9 @@ async def test_application_polling_round_trip(tg: FakeTelegram) -> None:
 async def test_a_webhook_must_be_https_and_then_polling_is_refused(
     tg: FakeTelegram, bot: Bot
 ) -> None:
-    with pytest.raises(BadRequest, match="(?i)https url"):
+    with pytest.raises(BadRequest, match=r"(?i)https url"):
         await bot.set_webhook("http://bot.example.com/hook")
-    with pytest.raises(BadRequest, match="(?i)secret token"):
+    with pytest.raises(BadRequest, match=r"(?i)secret token"):
         await bot.set_webhook("https://bot.example.com/hook", secret_token="not secret!")
     assert await bot.set_webhook("https://bot.example.com/hook", secret_token="s3cret_-")
     assert (await bot.get_webhook_info()).url == "https://bot.example.com/hook"
