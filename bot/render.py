@@ -20,6 +20,7 @@ from bot.strings import FEED_ERRORS, MONTHS, STRINGS, Lang
 from storage.articles import Article, parse_published_at
 from storage.deliveries import ArticleReport
 from storage.feeds import Feed
+from storage.importers import RecordError
 from storage.search import SearchResult
 
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
@@ -411,6 +412,14 @@ def stats_message(
             )
         blocks.append("\n\n".join(lines))
     return Message("\n\n".join(blocks))
+
+
+def why(lang: Lang, error: RecordError) -> str:
+    """Why an article was refused, in the reader's language (plain text, for ``t``)."""
+    key = f"why_{error.code}"
+    if error.code and key in STRINGS:
+        return STRINGS[key][lang].format(**error.fields)
+    return str(error)
 
 
 def feed_error(lang: Lang, error: str) -> str:

@@ -233,6 +233,31 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "ar": "هذا المقال موجود بالفعل (رقم {id})، لم يُضف مرة أخرى.",
         "en": "This article is already there (id {id}); it was not added again.",
     },
+    "why_post_empty": {"ar": "العنوان والنص فارغان", "en": "the title and the body are missing"},
+    "why_body_missing": {
+        "ar": "النص مفقود: اكتبه في الأسطر التي تلي العنوان",
+        "en": "the body is missing: write it on the lines after the title",
+    },
+    "why_title_invisible": {
+        "ar": "العنوان فارغ أو غير مرئي (مسافات أو رموز تحكم فقط)",
+        "en": "the title is empty or invisible (only spaces or control characters)",
+    },
+    "why_body_invisible": {
+        "ar": "النص فارغ أو غير مرئي (مسافات أو رموز تحكم فقط)",
+        "en": "the body is empty or invisible (only spaces or control characters)",
+    },
+    "why_title_long": {
+        "ar": "العنوان أطول من {n} حرف",
+        "en": "the title is longer than {n} characters",
+    },
+    "why_body_long": {
+        "ar": "النص أطول من {n} حرف",
+        "en": "the body is longer than {n} characters",
+    },
+    "why_url_bad": {
+        "ar": "الرابط ليس عنوان http أو https",
+        "en": "the link is not an http or https address",
+    },
     "post_invalid": {
         "ar": "لم يُحفظ المقال: {reason}",
         "en": "The article was not stored: {reason}",

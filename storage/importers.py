@@ -62,7 +62,16 @@ class LoadReport:
 
 
 class RecordError(ValueError):
-    """A record that cannot become an article; the message is the reason shown to the user."""
+    """A record that cannot become an article; the message is the reason shown to the user.
+
+    ``code`` names the reason for people who read another language (the bot says it in the
+    editor's own words); ``fields`` are its numbers.
+    """
+
+    def __init__(self, message: str, code: str = "", **fields: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.fields = fields
 
 
 def _marker(line: str) -> str | None:
@@ -147,17 +156,23 @@ _INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn"})
 def check_article(article: NewArticle) -> NewArticle:
     """The checks every article passes, whichever way it arrives; RecordError says why not."""
     if not visible(article.title):
-        raise RecordError("the title is empty or invisible (only spaces or control characters)")
+        raise RecordError(
+            "the title is empty or invisible (only spaces or control characters)",
+            "title_invisible",
+        )
     if not visible(article.body):
-        raise RecordError("the body is empty or invisible (only spaces or control characters)")
+        raise RecordError(
+            "the body is empty or invisible (only spaces or control characters)",
+            "body_invisible",
+        )
     if len(article.title) > MAX_TITLE:
-        raise RecordError(f"title longer than {MAX_TITLE} characters")
+        raise RecordError(f"title longer than {MAX_TITLE} characters", "title_long", n=MAX_TITLE)
     if len(article.body) > MAX_BODY:
-        raise RecordError(f"body longer than {MAX_BODY} characters")
+        raise RecordError(f"body longer than {MAX_BODY} characters", "body_long", n=MAX_BODY)
     if article.url is not None:
         url = clean_url(article.url)
         if url is None:
-            raise RecordError(f"url is not an http(s) address: {article.url[:80]!r}")
+            raise RecordError(f"url is not an http(s) address: {article.url[:80]!r}", "url_bad")
         article = replace(article, url=url)
     if article.published_at is not None:
         try:

@@ -39,11 +39,13 @@ def parse_post(text: str) -> NewArticle:
         elif stripped or kept:
             kept.append(stripped)
     if not kept:
-        raise RecordError("title and body are missing")
+        raise RecordError("title and body are missing", "post_empty")
     title, body_lines = kept[0], kept[1:]
     body = "\n".join(p for p in body_lines if p)
     if not body:
-        raise RecordError("the body is missing: write it on the lines after the title")
+        raise RecordError(
+            "the body is missing: write it on the lines after the title", "body_missing"
+        )
     return check_article(NewArticle(title=" ".join(title.split()), body=body, url=url))
 
 
@@ -66,7 +68,7 @@ async def _publish(update: Update, context: AnyContext, urgent: bool) -> None:
             update,
             context,
             [
-                render.Message(t(language, "post_invalid", reason=str(exc))),
+                render.Message(t(language, "post_invalid", reason=render.why(language, exc))),
                 render.Message(t(language, "post_usage")),
             ],
         )

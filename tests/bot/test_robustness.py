@@ -97,5 +97,17 @@ async def test_an_invisible_title_is_refused_with_the_reason(bot: Harness, title
     before = await articles.count(bot.deps.db)
     [refusal, *_] = await bot.send(ADMIN, f"/post\n{title}\nنص الخبر الكامل هنا.")
     assert "لم يُحفظ المقال" in refusal.text
-    assert "invisible" in refusal.text or "title" in refusal.text
+    # An all-space line is no title line at all: then the body is what is missing.
+    assert "العنوان فارغ أو غير مرئي" in refusal.text or "النص مفقود" in refusal.text
     assert await articles.count(bot.deps.db) == before
+
+
+async def test_an_editor_hears_why_a_post_was_refused_in_their_own_language(
+    bot: Harness,
+) -> None:
+    [arabic, _usage] = await bot.send(ADMIN, "/post عنوان بلا نص")
+    reason = arabic.text.split(":", 1)[1]
+    assert "النص مفقود" in reason
+    assert not any("a" <= ch.lower() <= "z" for ch in reason)  # no English inside Arabic
+    [english, _usage] = await bot.send(ADMIN, "/post A title without a body", lang="en")
+    assert "the body is missing" in english.text
