@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     push_batch_max: int = Field(default=5, ge=1, le=50)
     # Feeds fetched at start and then every interval (editors add more with /feeds add).
     feeds: Annotated[tuple[str, ...], NoDecode] = ()
+    #: Pin breaking news (/urgent) in the groups and channels where the bot has that right.
+    pin_urgent: bool = False
     feed_interval_seconds: float = Field(default=300.0, gt=0, le=86_400)
     # Webhook mode (without WEBHOOK_URL the bot long-polls).
     webhook_url: str | None = None

@@ -58,11 +58,30 @@ async def _render(
     private = item.kind == "private"
     if item.digest is None:
         return render.push_message(
-            found[0], language, bot.username or "", private=private, tz=settings.tz()
+            found[0],
+            language,
+            bot.username or "",
+            private=private,
+            tz=settings.tz(),
+            urgent=_urgent(item),
         )
     return render.digest_message(
         found, language, bot.username or "", private, settings.tz(), more=item.digest_more
     )
+
+
+def _urgent(item: Due) -> bool:
+    return item.priority >= deliveries.PRIORITY_URGENT
+
+
+async def _pin(bot: Bot, settings: Settings, item: Due, chat_id: int, message_id: int) -> None:
+    """PIN_URGENT: pin breaking news in groups and channels where the bot may (best effort)."""
+    if not (settings.pin_urgent and _urgent(item)) or item.kind == "private":
+        return
+    try:
+        await bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+    except TelegramError as exc:  # no right to pin there: the news went out all the same
+        logger.info("could not pin urgent article %s in %s: %s", item.article_id, chat_id, exc)
 
 
 async def deliver(
@@ -92,8 +111,13 @@ async def deliver(
     repaired = moved = False
     while True:
         try:
+            # Only breaking news rings; readers mute a bot whose every article does.
             sent = await bot.send_message(
-                chat_id, text, parse_mode=parse_mode, reply_markup=message.keyboard
+                chat_id,
+                text,
+                parse_mode=parse_mode,
+                reply_markup=message.keyboard,
+                disable_notification=not _urgent(item),
             )
         except TelegramError as exc:
             action = classify(exc, attempts=item.attempts + 1, retry_base=retry_base)
@@ -108,6 +132,7 @@ async def deliver(
                 continue
             return await _not_sent(bot, db, settings, ids, chat_id, action)
         await deliveries.mark_sent(db, ids, chat_id, sent.message_id)
+        await _pin(bot, settings, item, chat_id, sent.message_id)
         return Result(Outcome.MOVED if moved else Outcome.SENT, delivered=True)
 
 

@@ -218,7 +218,12 @@ def article_messages(
 
 
 def push_message(
-    article: Article, lang: Lang, bot_username: str, private: bool, tz: tzinfo | None = None
+    article: Article,
+    lang: Lang,
+    bot_username: str,
+    private: bool,
+    tz: tzinfo | None = None,
+    urgent: bool = False,
 ) -> Message:
     """A new article as it is pushed: title, date, its opening and a way to read it all.
 
@@ -236,6 +241,8 @@ def push_message(
         lead = candidate
     truncated = utf16_len(lead) < utf16_len("\n\n".join(paragraphs))
     parts = [f"<b>{esc(article.title)}</b>"]
+    if urgent:
+        parts[0] = t(lang, "urgent_mark") + "\n" + parts[0]
     if meta:
         parts[0] += "\n" + esc(meta)
     if lead:

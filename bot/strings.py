@@ -74,6 +74,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "ar": "📰 <b>أخبار أخرى جديدة ({n})</b>",
         "en": "📰 <b>More new articles ({n})</b>",
     },
+    "urgent_mark": {"ar": "🔴 عاجل", "en": "🔴 Breaking"},
     "digest_more": {
         "ar": "… ومعها {n} غيرها في الأرشيف: /latest أو /search",
         "en": "… and {n} more in the archive: /latest or /search",

@@ -775,6 +775,8 @@ class FakeTelegram:
         self._handlers: dict[str, tuple[str, Handler]] = {}
         #: The URL of the webhook set with setWebhook ("" for none: updates by getUpdates).
         self.webhook_url = ""
+        #: The pinned message of each chat (pinChatMessage).
+        self.pinned: dict[int, int] = {}
         for name, handler in (
             ("getMe", self._get_me),
             ("getUpdates", self._get_updates),
@@ -788,6 +790,7 @@ class FakeTelegram:
             ("editMessageText", self._edit_message_text),
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
             ("answerCallbackQuery", self._answer_callback_query),
+            ("pinChatMessage", self._pin_chat_message),
             ("getChat", self._get_chat),
             ("getChatMember", self._get_chat_member),
             ("getChatAdministrators", self._get_chat_administrators),
@@ -1368,6 +1371,22 @@ class FakeTelegram:
         message.edits += 1
         message.edit_date = int(time.time())
         return self._message_json(message)
+
+    async def _pin_chat_message(self, params: JSON) -> bool:
+        chat = self._resolve_chat(params.get("chat_id"))
+        self._check_can_write(chat)
+        message_id = _as_int(params.get("message_id"))
+        if message_id is None or (chat.id, message_id) not in self._messages:
+            raise _bad("message to pin not found")
+        if chat.type != "private":
+            bot = self._member(chat.id, self.bot_id)
+            right = "can_edit_messages" if chat.type == "channel" else "can_pin_messages"
+            if bot.status != "creator" and not (
+                bot.status == "administrator" and bot.rights.get(right, False)
+            ):
+                raise _bad("not enough rights to manage pinned messages in the chat")
+        self.pinned[chat.id] = message_id
+        return True
 
     async def _answer_callback_query(self, params: JSON) -> bool:
         query_id = params.get("callback_query_id")

@@ -85,7 +85,7 @@ async def _publish(update: Update, context: AnyContext, urgent: bool) -> None:
     article = await articles.get(db, article_id)
     assert article is not None
     if urgent:
-        queued = await deliveries.enqueue_article(db, article_id, priority=1)
+        queued = await deliveries.enqueue_article(db, article_id, deliveries.PRIORITY_URGENT)
         deps(context).sender.wake()
         intro = t(language, "post_urgent", id=article_id, n=queued)
     else:
