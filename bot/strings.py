@@ -288,6 +288,14 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "ar": "#{id} {title}\nوصل إلى {sent}، بالانتظار {pending}، فشل {failed}",
         "en": "#{id} {title}\nreached {sent}, pending {pending}, failed {failed}",
     },
+    "editors_channel_on": {
+        "ar": "✅ اشتركت القناة {chat} بأمر نُشر فيها؛ ستُنشر فيها المقالات الجديدة.",
+        "en": "✅ {chat} subscribed with a command posted in it; new articles will go there.",
+    },
+    "editors_channel_off": {
+        "ar": "توقف النشر في القناة {chat} بأمر نُشر فيها.",
+        "en": "{chat} unsubscribed with a command posted in it.",
+    },
     "admin_chat_deactivated": {
         "ar": "⚠️ توقف الإرسال إلى {chat}: {reason}. أصلح السبب ثم أعد الاشتراك.",
         "en": "⚠️ Stopped sending to {chat}: {reason}. Fix the cause, then subscribe again.",

@@ -777,6 +777,8 @@ class FakeTelegram:
         self.webhook_url = ""
         #: The pinned message of each chat (pinChatMessage).
         self.pinned: dict[int, int] = {}
+        #: (chat, message) of every message deleted with deleteMessage.
+        self.deleted: list[tuple[int, int]] = []
         for name, handler in (
             ("getMe", self._get_me),
             ("getUpdates", self._get_updates),
@@ -791,6 +793,7 @@ class FakeTelegram:
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
             ("answerCallbackQuery", self._answer_callback_query),
             ("pinChatMessage", self._pin_chat_message),
+            ("deleteMessage", self._delete_message),
             ("getChat", self._get_chat),
             ("getChatMember", self._get_chat_member),
             ("getChatAdministrators", self._get_chat_administrators),
@@ -1371,6 +1374,25 @@ class FakeTelegram:
         message.edits += 1
         message.edit_date = int(time.time())
         return self._message_json(message)
+
+    async def _delete_message(self, params: JSON) -> bool:
+        chat = self._resolve_chat(params.get("chat_id"))
+        message_id = _as_int(params.get("message_id"))
+        key = (chat.id, message_id if message_id is not None else 0)
+        if key in self._messages:  # the bot's own message
+            del self._messages[key]
+        elif key in self._user_messages:
+            if chat.type != "private":
+                bot = self._member(chat.id, self.bot_id)
+                if bot.status != "creator" and not (
+                    bot.status == "administrator" and bot.rights.get("can_delete_messages", False)
+                ):
+                    raise _bad("message can't be deleted")
+            del self._user_messages[key]
+        else:
+            raise _bad("message to delete not found")
+        self.deleted.append(key)
+        return True
 
     async def _pin_chat_message(self, params: JSON) -> bool:
         chat = self._resolve_chat(params.get("chat_id"))

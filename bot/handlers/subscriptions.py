@@ -14,7 +14,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot import callbacks, render
 from bot.context import AnyApplication, AnyContext, deps, lang
-from bot.editors import chat_name, notify_admins
+from bot.editors import chat_name, notify_admins, tell_editors
 from bot.handlers.common import command_text, reply, stale_button
 from bot.handlers.reader import remember_chat
 from bot.render import t
@@ -171,12 +171,21 @@ async def channel_command(update: Update, context: AnyContext) -> None:
     on = command.lower() == "subscribe"
     db = deps(context).db
     await chats.upsert_chat(db, chat.id, chat.type, title=chat.title, username=chat.username)
-    language = deps(context).settings.default_language
     if on:
-        key = "sub_done" if await chats.subscribe(db, chat.id, None) else "sub_already"
+        changed = await chats.subscribe(db, chat.id, None)
     else:
-        key = "unsub_done" if await chats.unsubscribe(db, chat.id) else "unsub_none"
-    await context.bot.send_message(chat.id, t(language, key))
+        changed = await chats.unsubscribe(db, chat.id)
+    # The channel stays clean for its readers: no confirmation there, and the command itself
+    # is removed when the bot may delete messages (its disappearance is the acknowledgement).
+    try:
+        await context.bot.delete_message(chat.id, post.message_id)
+    except TelegramError as exc:
+        logger.info("channel %s: the %s command stays (%s)", chat.id, command, exc)
+    if changed:
+        d = deps(context)
+        name = chat_name(chat.id, chat.username, chat.title)
+        key = "editors_channel_on" if on else "editors_channel_off"
+        await tell_editors(context.bot, d.db, d.settings, key, chat=name)
 
 
 def bot_can_post(member: ChatMember, chat_type: str) -> bool:

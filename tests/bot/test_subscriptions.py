@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage import chats
-from tests.bot.conftest import READER, Harness
+from tests.bot.conftest import ADMIN, READER, Harness
 
 GROUP = -4001
 CHANNEL = -1001234567890
@@ -90,12 +90,28 @@ async def test_bot_only_member_of_channel_is_refused(bot: Harness) -> None:
 
 async def test_channel_admin_subscribes_from_inside_the_channel(bot: Harness) -> None:
     _channel(bot)
+    bot.tg.add_chat(ADMIN, "private")  # the editor has a private chat with the bot
     await bot.feed(bot.tg.channel_post_update(CHANNEL, "/subscribe"))
     assert await _active(bot, CHANNEL)
-    assert "تم الاشتراك" in bot.tg.last(CHANNEL).text
+    assert bot.tg.messages(CHANNEL) == []  # no confirmation for the channel's readers
+    [told] = bot.tg.messages(ADMIN)  # the editors hear it where only they see it
+    assert "@akhbar_channel" in told.text
     await bot.feed(bot.tg.channel_post_update(CHANNEL, "/subscribe@another_bot"))
     await bot.feed(bot.tg.channel_post_update(CHANNEL, "/unsubscribe"))
     assert not await _active(bot, CHANNEL)
+    assert bot.tg.messages(CHANNEL) == []
+
+
+async def test_a_command_in_the_channel_is_removed_when_the_bot_may(bot: Harness) -> None:
+    _channel(bot)
+    bot.tg.set_member(
+        CHANNEL, bot.tg.bot_id, "administrator", can_post_messages=True, can_delete_messages=True
+    )
+    update = bot.tg.channel_post_update(CHANNEL, "/subscribe")
+    await bot.feed(update)
+    assert await _active(bot, CHANNEL)
+    assert bot.tg.deleted == [(CHANNEL, update["channel_post"]["message_id"])]
+    assert bot.tg.messages(CHANNEL) == []
 
 
 @pytest.mark.parametrize("ref", ["@akhbar_channel", str(CHANNEL)])
