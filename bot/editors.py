@@ -56,5 +56,14 @@ async def notify_admins(
     chat = await chats.get_chat(db, chat_id)
     if chat is None or chat.kind == "private":
         return
+    from bot.render import chat_lost_reason
+
     name = chat_name(chat_id, chat.username, chat.title)
-    await tell_editors(bot, db, settings, "admin_chat_deactivated", chat=name, reason=reason)
+    await tell_editors(
+        bot,
+        db,
+        settings,
+        "admin_chat_deactivated",
+        chat=name,
+        reason=lambda lang: chat_lost_reason(lang, reason),
+    )

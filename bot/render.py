@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
 from bot import callbacks
-from bot.strings import FEED_ERRORS, MONTHS, STRINGS, Lang
+from bot.strings import CHAT_LOST_REASONS, FEED_ERRORS, MONTHS, STRINGS, Lang
 from storage.articles import Article, parse_published_at
 from storage.deliveries import ArticleReport
 from storage.feeds import Feed
@@ -427,6 +427,15 @@ def why(lang: Lang, error: RecordError) -> str:
     if error.code and key in STRINGS:
         return STRINGS[key][lang].format(**error.fields)
     return str(error)
+
+
+def chat_lost_reason(lang: Lang, reason: str) -> str:
+    """Why a chat stopped receiving, as an editor reads it in their language (plain text)."""
+    lowered = reason.lower()
+    for part, ar, en in CHAT_LOST_REASONS:
+        if part in lowered:
+            return ar if lang == "ar" else en
+    return _cut(reason, 200)
 
 
 def feed_error(lang: Lang, error: str) -> str:

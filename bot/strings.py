@@ -443,6 +443,26 @@ FEED_ERRORS: list[tuple[str, str, str]] = [
     ),
 ]
 
+_NO_RIGHTS_AR = "لم يعد البوت يملك صلاحية النشر فيها"
+_NO_RIGHTS_EN = "the bot may no longer post there"
+#: Why a group or channel stopped receiving, in the editors' words: (what Telegram's or the
+#: sender's reason contains, Arabic, English). An unknown reason is shown as it is.
+CHAT_LOST_REASONS: list[tuple[str, str, str]] = [
+    ("kicked", "أُزيل البوت منها", "the bot was removed from it"),
+    ("is now left", "أُزيل البوت منها", "the bot was removed from it"),
+    ("not a member", "أُزيل البوت منها", "the bot was removed from it"),
+    ("chat not found", "لم تعد موجودة", "it no longer exists"),
+    ("rights", "لم يعد البوت يملك صلاحية النشر فيها", "the bot may no longer post there"),
+    (
+        "is now administrator",
+        "لم يعد البوت يملك صلاحية النشر فيها",
+        "the bot may no longer post there",
+    ),
+    ("is now member", "لم يعد البوت مشرفاً فيها", "the bot is no longer an admin there"),
+    ("is now restricted", "قُيّد البوت فيها", "the bot was restricted there"),
+    ("messages failed", "فشلت آخر الرسائل إليها كلها", "the last messages to it all failed"),
+]
+
 #: Command menu descriptions (setMyCommands), per language.
 COMMANDS: dict[Lang, list[tuple[str, str]]] = {
     "ar": [

@@ -60,7 +60,9 @@ async def test_removed_or_demoted_bot_deactivates_and_editors_hear(bot: Harness)
         )
     )
     assert not await _active(bot, CHANNEL)
-    assert "@site_news" in bot.tg.last(ADMIN).text
+    notice = bot.tg.last(ADMIN).text
+    assert "@site_news" in notice
+    assert "لم يعد البوت يملك صلاحية النشر فيها" in notice  # said in Arabic, no English inside
 
 
 async def test_editors_hear_of_a_lost_channel_in_their_own_language(bot: Harness) -> None:
@@ -72,7 +74,7 @@ async def test_editors_hear_of_a_lost_channel_in_their_own_language(bot: Harness
     await bot.feed(bot.tg.my_chat_member_update(CHANNEL, OWNER, "administrator", "left"))
     assert not await _active(bot, CHANNEL)
     notice = bot.tg.last(ADMIN).text
-    assert notice.startswith("⚠️ Stopped sending to @site_news: the bot is now left there.")
+    assert notice.startswith("⚠️ Stopped sending to @site_news: the bot was removed from it.")
 
 
 async def test_reader_blocking_the_bot_deactivates_quietly(bot: Harness) -> None:
