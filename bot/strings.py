@@ -55,6 +55,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "/post العنوان ثم النص في الأسطر التالية — نشر مقال (سطر فيه رابط فقط يصبح رابطه)\n"
             "/urgent — مثل /post لكن لخبر عاجل يُرسل فوراً\n"
             "/stats — إحصاءات المقالات والاشتراكات والإرسال\n"
+            "/edit رقم — تصحيح مقال منشور: تُعدَّل نسخه المرسلة في أماكنها\n"
             "/feeds — مصادر الأخبار (RSS/Atom) وحالتها؛ /feeds add رابط لإضافة مصدر"
         ),
         "en": (
@@ -63,6 +64,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "(a line holding only a link becomes its link)\n"
             "/urgent — like /post, for breaking news sent at once\n"
             "/stats — articles, subscriptions and deliveries\n"
+            "/edit N — correct a published article: its delivered copies are edited in place\n"
             "/feeds — the news feeds (RSS/Atom) and their health; /feeds add URL to add one"
         ),
     },
@@ -258,6 +260,49 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "why_url_bad": {
         "ar": "الرابط ليس عنوان http أو https",
         "en": "the link is not an http or https address",
+    },
+    "edit_usage": {
+        "ar": (
+            "اكتب رقم المقال بعد /edit ثم العنوان الجديد (في السطر نفسه أو التالي) والنص الجديد "
+            "في الأسطر التالية، مثل:\n/edit 12 العنوان المصحح\nالنص المصحح."
+        ),
+        "en": (
+            "Write the article's number after /edit, then the new title (on its line or the "
+            "next) and the new body below, e.g.\n/edit 12 The corrected title\nThe corrected body."
+        ),
+    },
+    "edit_no_article": {
+        "ar": "لا يوجد مقال رقم {id}.",
+        "en": "There is no article {id}.",
+    },
+    "edit_same": {
+        "ar": "المقال رقم {id} بهذا النص أصلاً؛ لم يتغير شيء.",
+        "en": "Article {id} already reads so; nothing changed.",
+    },
+    "edit_nothing": {
+        "ar": "المقال رقم {id} صُحح، ولم تُرسل منه نسخ بعد (ما سيُرسل يحمل النص الجديد).",
+        "en": (
+            "Article {id} is corrected; no copy of it was sent yet (what goes out carries "
+            "the new text)."
+        ),
+    },
+    "edit_started": {
+        "ar": "✏️ صُحح المقال رقم {id}. جارٍ تعديل نسخه المرسلة ({n})…",
+        "en": "✏️ Article {id} is corrected. Editing its {n} delivered copies…",
+    },
+    "edit_done": {
+        "ar": "✅ المقال رقم {id}: عُدّلت النسخ المرسلة كلها في أماكنها ({edited}).",
+        "en": "✅ Article {id}: every delivered copy was edited where it stands ({edited}).",
+    },
+    "edit_done_some_failed": {
+        "ar": (
+            "المقال رقم {id}: عُدّلت {edited}، وتعذّر تعديل {failed} ({why})، وبقي {waiting} "
+            "بالانتظار."
+        ),
+        "en": (
+            "Article {id}: {edited} copies edited, {failed} could not be ({why}), {waiting} "
+            "still waiting."
+        ),
     },
     "post_invalid": {
         "ar": "لم يُحفظ المقال: {reason}",

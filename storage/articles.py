@@ -341,6 +341,36 @@ async def _update_in(
     )
     if same:
         return False
+    await _rewrite_in(conn, article_id, article, now)
+    return True
+
+
+async def correct(db: Database, article_id: int, article: NewArticle) -> int | None:
+    """An editor's correction of article ``article_id``: its title and body replaced, search
+    re-indexed, and every delivered copy owed an edit. How many copies are owed one; None when
+    there is no such article. Unchanged text owes nothing (0)."""
+    now = utcnow()
+    async with db.transaction() as conn:
+        rows = list(
+            await conn.execute_fetchall(
+                "SELECT title, body FROM articles WHERE id = ?", (article_id,)
+            )
+        )
+        if not rows:
+            return None
+        [(title, body)] = rows
+        if title == article.title and body == article.body:
+            return 0
+        return await _rewrite_in(conn, article_id, article, now)
+
+
+async def _rewrite_in(
+    conn: aiosqlite.Connection, article_id: int, article: NewArticle, now: str
+) -> int:
+    """Replace an article's text; its delivered copies (and those on their way) owe an edit.
+
+    Returns how many copies owe one.
+    """
     await conn.execute(
         "UPDATE articles SET title = ?, body = ?, title_key = ?, updated_at = ?,"
         " revision = revision + 1, image = coalesce(?, image), url = coalesce(url, ?)"
@@ -356,13 +386,18 @@ async def _update_in(
         ),
     )
     await search.index_articles(conn, [(article_id, article.title, article.body)])
-    # Every copy already delivered, or on its way, is edited where it stands.
+    # The new text's hash names the story too: a copy of it arriving later is no news.
     await conn.execute(
-        "UPDATE deliveries SET edit_due = edit_due + 1, updated_at = ?"
+        "INSERT OR IGNORE INTO article_keys VALUES (?, ?)",
+        (content_key(article.title, article.body), article_id),
+    )
+    # Every copy already delivered, or on its way, is edited where it stands.
+    cur = await conn.execute(
+        "UPDATE deliveries SET edit_due = edit_due + 1, edit_error = NULL, updated_at = ?"
         " WHERE article_id = ? AND state IN ('sent', 'sending')",
         (now, article_id),
     )
-    return True
+    return max(cur.rowcount, 0)
 
 
 async def known_keys(db: Database, keys: Sequence[str]) -> set[str]:

@@ -330,6 +330,34 @@ async def mark_edited(
     )
 
 
+@dataclass(frozen=True)
+class EditReport:
+    """Where the corrections of one article stand."""
+
+    #: Copies in active chats still waiting for their edit.
+    owed: int
+    #: Edits made to its copies so far (all corrections).
+    edits: int
+    #: Copies whose last correction could not be made, by reason.
+    failed: dict[str, int]
+
+
+async def edit_report(db: Database, article_id: int) -> EditReport:
+    rows = await db.conn.execute_fetchall(
+        "SELECT coalesce(sum(d.edit_due > 0 AND d.state = 'sent' AND s.active = 1), 0),"
+        " coalesce(sum(d.edits), 0) FROM deliveries d"
+        " LEFT JOIN subscriptions s ON s.chat_id = d.chat_id WHERE d.article_id = ?",
+        (article_id,),
+    )
+    [(owed, edits)] = list(rows)
+    failed = await db.conn.execute_fetchall(
+        "SELECT edit_error, count(*) FROM deliveries"
+        " WHERE article_id = ? AND edit_error IS NOT NULL GROUP BY 1 ORDER BY 2 DESC",
+        (article_id,),
+    )
+    return EditReport(int(owed), int(edits), {str(r): int(n) for r, n in failed})
+
+
 async def message_articles(db: Database, chat_id: int, message_id: int) -> list[int]:
     """The articles one delivered message shows (several for a digest), in its order."""
     rows = await db.conn.execute_fetchall(

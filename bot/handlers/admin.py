@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import replace
@@ -12,6 +13,7 @@ from telegram.ext import CommandHandler, filters
 from bot import render
 from bot.context import AnyApplication, AnyContext, deps, is_admin, lang
 from bot.handlers.common import reply
+from bot.numbers import parse_int
 from bot.render import t
 from storage import articles, chats, deliveries
 from storage.articles import NewArticle
@@ -104,6 +106,70 @@ async def urgent(update: Update, context: AnyContext) -> None:
     await _publish(update, context, urgent=True)
 
 
+#: How long /edit waits for the corrections to be made before it reports (they go on after).
+EDIT_REPORT_WITHIN = 60.0
+
+
+async def edit_command(update: Update, context: AnyContext) -> None:
+    """``/edit N`` with the new title and body: every delivered copy is corrected in place."""
+    language = lang(update, context)
+    if not is_admin(update, context):
+        await reply(update, context, [render.Message(t(language, "admin_only"))])
+        return
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    first, _, rest = text.partition("\n")
+    words = first.split(maxsplit=2)
+    article_id = parse_int(words[1]) if len(words) > 1 else None
+    if article_id is None:
+        await reply(update, context, [render.Message(t(language, "edit_usage"))])
+        return
+    try:
+        new = parse_post("/edit " + (words[2] if len(words) > 2 else "") + "\n" + rest)
+    except RecordError as exc:
+        reason = render.why(language, exc)
+        await reply(update, context, [render.Message(t(language, "post_invalid", reason=reason))])
+        return
+    d = deps(context)
+
+    async def say(key: str, **fields: object) -> None:
+        await reply(update, context, [render.Message(t(language, key, id=article_id, **fields))])
+
+    current = await articles.get(d.db, article_id)
+    if current is None:
+        await say("edit_no_article")
+        return
+    if (current.title, current.body) == (new.title, new.body):
+        await say("edit_same")
+        return
+    before = await deliveries.edit_report(d.db, article_id)
+    owed = await articles.correct(d.db, article_id, new)
+    if owed is None:  # deleted meanwhile
+        await say("edit_no_article")
+        return
+    if owed == 0:
+        await say("edit_nothing")
+        return
+    await say("edit_started", n=owed)
+    d.sender.wake()
+    # The editor hears how it went: wait (bounded) for the paced sender to make the edits.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + EDIT_REPORT_WITHIN
+    report = await deliveries.edit_report(d.db, article_id)
+    while report.owed and loop.time() < deadline:
+        await asyncio.sleep(0.2)
+        report = await deliveries.edit_report(d.db, article_id)
+    edited = report.edits - before.edits
+    if not report.failed and not report.owed:
+        await say("edit_done", edited=edited)
+        return
+    why = "، ".join(
+        f"{render.chat_lost_reason(language, r)}: {n}" for r, n in report.failed.items()
+    )
+    failed = sum(report.failed.values())
+    await say("edit_done_some_failed", edited=edited, failed=failed, why=why, waiting=report.owed)
+
+
 async def stats(update: Update, context: AnyContext) -> None:
     """Articles, active subscriptions by kind, deliveries by outcome."""
     language = lang(update, context)
@@ -136,3 +202,5 @@ def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("post", post, filters=only_new))
     application.add_handler(CommandHandler("urgent", urgent, filters=only_new))
     application.add_handler(CommandHandler("stats", stats, filters=only_new))
+    # block=False: it waits for the corrections to be made, and readers must not wait with it.
+    application.add_handler(CommandHandler("edit", edit_command, filters=only_new, block=False))
