@@ -95,6 +95,8 @@ async def deliver(
     """Send one message (an article, or a digest listing several) to one chat, or correct a
     delivered copy; record what happened."""
     item = items[0]
+    if item.is_delete:
+        return await _delete(bot, item, db, retry_base=retry_base)
     if item.is_edit:
         return await _edit(bot, db, settings, item, retry_base=retry_base)
     ids = [i.article_id for i in items]
@@ -160,6 +162,24 @@ async def _not_sent(
     logger.error("article %s failed for chat %s: %s", ids[0], chat_id, action.reason)
     await deliveries.mark_failed(db, ids, chat_id, action.reason)
     return Result(Outcome.FAILED)
+
+
+async def _delete(bot: Bot, item: Due, db: Database, *, retry_base: float) -> Result:
+    """Delete a withdrawn article's copy. A refusal (too old, no right) is recorded on the row
+    and reported to the editor; it never deactivates the chat."""
+    assert item.message_id is not None
+    try:
+        await bot.delete_message(item.chat_id, item.message_id)
+    except TelegramError as exc:
+        action = classify(exc, attempts=item.attempts + 1, retry_base=retry_base)
+        if action.kind is Kind.PAUSE:
+            return Result(Outcome.RETRY, wait=action.wait, flood=True)
+        if action.kind in (Kind.RETRY, Kind.RETRY_DOUBTFUL):
+            return Result(Outcome.RETRY, wait=action.wait)
+        await deliveries.mark_deleted(db, item.article_id, item.chat_id, str(exc))
+        return Result(Outcome.FAILED)
+    await deliveries.mark_deleted(db, item.article_id, item.chat_id)
+    return Result(Outcome.SENT, delivered=True)
 
 
 async def _edit(

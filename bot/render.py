@@ -438,6 +438,14 @@ def chat_lost_reason(lang: Lang, reason: str) -> str:
     return _cut(reason, 200)
 
 
+def delete_reason(lang: Lang, reason: str) -> str:
+    """Why a withdrawn article's copy stayed, as an editor reads it (plain text)."""
+    lowered = reason.lower()
+    if "48 hours" in lowered or "can't be deleted" in lowered:
+        return STRINGS["why_too_old"][lang]
+    return chat_lost_reason(lang, reason)
+
+
 def feed_error(lang: Lang, error: str) -> str:
     """A feed's failure as an editor reads it, in their language (plain text, for ``t``)."""
     for prefix, ar, en in FEED_ERRORS:

@@ -110,7 +110,7 @@ class Sender:
         self.retry_base = retry_base
         self._deliver = deliver
         self._queues: dict[int, deque[Due]] = {}
-        self._known: set[tuple[bool, int, int]] = set()  # (edit?, article, chat)
+        self._known: set[tuple[str, int, int]] = set()  # (job, article, chat)
         self._in_flight: set[int] = set()
         self._waiting: list[tuple[float, int, int]] = []  # (ready at, seq, chat)
         self._ready: list[tuple[int, int, int]] = []  # (-priority, seq, chat): round-robin
@@ -126,6 +126,7 @@ class Sender:
         self._recent_429: deque[tuple[float, int]] = deque()
         self.sent = 0
         self.edited = 0
+        self.deleted = 0
         self.throttled = 0
 
     # --- life cycle -----------------------------------------------------------------------
@@ -293,10 +294,10 @@ class Sender:
             self._slots.release()
             return
         items = [queue.popleft()]
-        if items[0].digest is not None and not items[0].is_edit:
+        if items[0].digest is not None and items[0].is_send:
             # One message lists the whole digest: take its other rows out of the queue too.
             digest = items[0].digest
-            items += [d for d in queue if d.digest == digest and not d.is_edit]
+            items += [d for d in queue if d.digest == digest and d.is_send]
             self._queues[chat_id] = deque(d for d in queue if d not in items)
         self._in_flight.add(chat_id)
         self.pacer.started(time.monotonic())
@@ -321,11 +322,13 @@ class Sender:
             if result.delivered:
                 if item.is_edit:
                     self.edited += 1
+                elif item.is_delete:
+                    self.deleted += 1
                 else:
                     self.sent += 1
             if (
                 result.outcome is Outcome.FAILED
-                and not item.is_edit
+                and item.is_send
                 and await self._keeps_failing(item)
             ):
                 result = Result(Outcome.GONE)
@@ -371,5 +374,5 @@ class Sender:
         return True
 
 
-def _key(item: Due) -> tuple[bool, int, int]:
-    return (item.is_edit, item.article_id, item.chat_id)
+def _key(item: Due) -> tuple[str, int, int]:
+    return (item.job, item.article_id, item.chat_id)

@@ -56,6 +56,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "/urgent — مثل /post لكن لخبر عاجل يُرسل فوراً\n"
             "/stats — إحصاءات المقالات والاشتراكات والإرسال\n"
             "/edit رقم — تصحيح مقال منشور: تُعدَّل نسخه المرسلة في أماكنها\n"
+            "/delete رقم — سحب مقال منشور وحذف نسخه المرسلة\n"
             "/feeds — مصادر الأخبار (RSS/Atom) وحالتها؛ /feeds add رابط لإضافة مصدر"
         ),
         "en": (
@@ -65,6 +66,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "/urgent — like /post, for breaking news sent at once\n"
             "/stats — articles, subscriptions and deliveries\n"
             "/edit N — correct a published article: its delivered copies are edited in place\n"
+            "/delete N — withdraw a published article and delete its delivered copies\n"
             "/feeds — the news feeds (RSS/Atom) and their health; /feeds add URL to add one"
         ),
     },
@@ -260,6 +262,35 @@ STRINGS: dict[str, dict[Lang, str]] = {
     "why_url_bad": {
         "ar": "الرابط ليس عنوان http أو https",
         "en": "the link is not an http or https address",
+    },
+    "delete_usage": {
+        "ar": "اكتب رقم المقال بعد /delete، مثل: /delete 12",
+        "en": "Write the article's number after /delete, e.g. /delete 12",
+    },
+    "delete_started": {
+        "ar": (
+            "🗑 سُحب المقال رقم {id}: خرج من الأحدث والبحث ولن يُرسل بعد الآن. "
+            "جارٍ حذف نسخه المرسلة ({n})…"
+        ),
+        "en": (
+            "🗑 Article {id} is withdrawn: out of the latest and search, and no longer sent. "
+            "Deleting its delivered copies ({n})…"
+        ),
+    },
+    "delete_done": {
+        "ar": "✅ المقال رقم {id}: حُذفت نسخه المرسلة كلها ({deleted}).",
+        "en": "✅ Article {id}: every delivered copy was deleted ({deleted}).",
+    },
+    "delete_some_stay": {
+        "ar": "المقال رقم {id}: حُذفت {deleted}، وبقيت {stayed} ({why})، وبالانتظار {waiting}.",
+        "en": (
+            "Article {id}: {deleted} copies deleted, {stayed} stay ({why}), "
+            "{waiting} still waiting."
+        ),
+    },
+    "why_too_old": {
+        "ar": "أقدم من 48 ساعة، وتيليجرام لا يسمح بحذفها",
+        "en": "older than 48 hours, which Telegram does not let a bot delete",
     },
     "edit_usage": {
         "ar": (

@@ -400,6 +400,53 @@ async def _rewrite_in(
     return max(cur.rowcount, 0)
 
 
+#: Telegram lets a bot delete its messages for this long; older copies stay.
+DELETABLE_FOR = timedelta(hours=48)
+TOO_OLD = "older than 48 hours"
+
+
+async def withdraw(db: Database, article_id: int) -> bool:
+    """An editor withdraws an article: out of /latest, search and navigation; what was still
+    to be sent is not sent; each delivered copy owes a deletion (a digest that listed it owes
+    an edit instead, and a copy too old for Telegram to delete stays, with that reason).
+
+    False when there is no such article (or it was withdrawn already).
+    """
+    now = utcnow()
+    oldest = (datetime.now(UTC) - DELETABLE_FOR).replace(microsecond=0).isoformat()
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE articles SET withdrawn_at = ?, pushable = 0"
+            " WHERE id = ? AND withdrawn_at IS NULL",
+            (now, article_id),
+        )
+        if cur.rowcount == 0:
+            return False
+        await search.unindex_article(conn, article_id)
+        await conn.execute(
+            "UPDATE deliveries SET state = 'skipped', error = 'withdrawn', updated_at = ?"
+            " WHERE article_id = ? AND state = 'pending'",
+            (now, article_id),
+        )
+        await conn.execute(
+            "UPDATE deliveries SET edit_due = edit_due + 1, updated_at = ?"
+            " WHERE article_id = ? AND state IN ('sent', 'sending') AND digest IS NOT NULL",
+            (now, article_id),
+        )
+        await conn.execute(
+            "UPDATE deliveries SET delete_error = ?"
+            " WHERE article_id = ? AND state = 'sent' AND digest IS NULL AND updated_at < ?",
+            (TOO_OLD, article_id, oldest),
+        )
+        await conn.execute(
+            "UPDATE deliveries SET delete_due = 1"
+            " WHERE article_id = ? AND state IN ('sent', 'sending') AND digest IS NULL"
+            " AND delete_error IS NULL",
+            (article_id,),
+        )
+    return True
+
+
 async def known_keys(db: Database, keys: Sequence[str]) -> set[str]:
     """Which of ``keys`` some stored article is known by."""
     return set(await _known_keys(db.conn, keys))
@@ -407,7 +454,7 @@ async def known_keys(db: Database, keys: Sequence[str]) -> set[str]:
 
 async def get(db: Database, article_id: int) -> Article | None:
     async with db.conn.execute(
-        f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)
+        f"SELECT {_COLUMNS} FROM articles WHERE id = ? AND withdrawn_at IS NULL", (article_id,)
     ) as cur:
         row = await cur.fetchone()
     return None if row is None else _row_to_article(row)
@@ -416,7 +463,9 @@ async def get(db: Database, article_id: int) -> Article | None:
 async def latest(db: Database, limit: int) -> list[Article]:
     """The newest articles by publication date, newest first."""
     async with db.conn.execute(
-        f"SELECT {_COLUMNS} FROM articles ORDER BY sort_at DESC, id DESC LIMIT ?", (limit,)
+        f"SELECT {_COLUMNS} FROM articles WHERE withdrawn_at IS NULL"
+        " ORDER BY sort_at DESC, id DESC LIMIT ?",
+        (limit,),
     ) as cur:
         return [_row_to_article(r) for r in await cur.fetchall()]
 
@@ -425,7 +474,8 @@ async def _by_title(db: Database, title: str | None) -> int | None:
     if not title:
         return None
     async with db.conn.execute(
-        "SELECT id FROM articles WHERE title_key = ? ORDER BY id LIMIT 1", (title_key(title),)
+        "SELECT id FROM articles WHERE title_key = ? AND withdrawn_at IS NULL ORDER BY id LIMIT 1",
+        (title_key(title),),
     ) as cur:
         row = await cur.fetchone()
     return None if row is None else int(row[0])
@@ -448,7 +498,7 @@ async def neighbours(db: Database, article_id: int) -> tuple[int | None, int | N
     next_id = await _by_title(db, next_title)
     if prev_id is None:
         async with db.conn.execute(
-            "SELECT id FROM articles WHERE (sort_at, id) < (?, ?)"
+            "SELECT id FROM articles WHERE (sort_at, id) < (?, ?) AND withdrawn_at IS NULL"
             " ORDER BY sort_at DESC, id DESC LIMIT 1",
             (sort_at, article_id),
         ) as cur:
@@ -456,7 +506,8 @@ async def neighbours(db: Database, article_id: int) -> tuple[int | None, int | N
         prev_id = None if r is None else int(r[0])
     if next_id is None:
         async with db.conn.execute(
-            "SELECT id FROM articles WHERE (sort_at, id) > (?, ?) ORDER BY sort_at, id LIMIT 1",
+            "SELECT id FROM articles WHERE (sort_at, id) > (?, ?) AND withdrawn_at IS NULL"
+            " ORDER BY sort_at, id LIMIT 1",
             (sort_at, article_id),
         ) as cur:
             r = await cur.fetchone()
@@ -476,7 +527,7 @@ async def newest_id(db: Database) -> int:
 
 
 async def count(db: Database) -> int:
-    async with db.conn.execute("SELECT count(*) FROM articles") as cur:
+    async with db.conn.execute("SELECT count(*) FROM articles WHERE withdrawn_at IS NULL") as cur:
         row = await cur.fetchone()
     assert row is not None
     return int(row[0])

@@ -35,10 +35,25 @@ class Due:
     message_id: int | None = None
     #: For a digest: the articles of its push it names only by their number.
     digest_more: int = 0
+    #: > 0: the article was withdrawn and this delivered copy is to be deleted.
+    delete_due: int = 0
+
+    @property
+    def is_delete(self) -> bool:
+        return self.delete_due > 0
 
     @property
     def is_edit(self) -> bool:
-        return self.edit_due > 0
+        return self.edit_due > 0 and not self.is_delete
+
+    @property
+    def is_send(self) -> bool:
+        return not (self.is_edit or self.is_delete)
+
+    @property
+    def job(self) -> str:
+        """What the sender does with the row: send, edit or delete."""
+        return "delete" if self.is_delete else "edit" if self.is_edit else "send"
 
     def order(self) -> tuple[int, str, int]:
         """Urgent and editors' articles first, then publication order (older first)."""
@@ -226,10 +241,20 @@ async def pending(db: Database, limit: int = 100_000) -> list[Due]:
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
         " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
         " JOIN articles a ON a.id = d.article_id"
-        " WHERE d.edit_due > 0 AND d.state = 'sent' AND d.message_id IS NOT NULL LIMIT ?",
+        " WHERE d.edit_due > 0 AND d.delete_due = 0 AND d.state = 'sent'"
+        " AND d.message_id IS NOT NULL LIMIT ?",
         (limit,),
     )
-    return [Due(*row) for row in (*sends, *edits)]
+    deletes = await db.conn.execute_fetchall(
+        "SELECT d.article_id, d.chat_id, c.kind, c.language, 0, d.priority,"
+        " NULL, a.sort_at, d.digest, 0, d.message_id, d.digest_more, d.delete_due"
+        " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
+        " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
+        " JOIN articles a ON a.id = d.article_id"
+        " WHERE d.delete_due > 0 AND d.state = 'sent' AND d.message_id IS NOT NULL LIMIT ?",
+        (limit,),
+    )
+    return [Due(*row) for row in (*sends, *edits, *deletes)]
 
 
 async def due(db: Database, limit: int = 100_000) -> list[Due]:
@@ -328,6 +353,48 @@ async def mark_edited(
         int(error is None),
         error,
     )
+
+
+async def mark_deleted(
+    db: Database, article_id: int, chat_id: int, error: str | None = None
+) -> None:
+    """A withdrawn article's copy is deleted (``error`` None), or stays, with the reason."""
+    await _set(
+        db,
+        article_id,
+        chat_id,
+        "delete_due = 0, deleted = ?, delete_error = ?",
+        int(error is None),
+        error,
+    )
+
+
+@dataclass(frozen=True)
+class DeleteReport:
+    """Where the deletion of one withdrawn article's copies stands."""
+
+    owed: int
+    deleted: int
+    #: Copies that stay, by reason (older than 48 hours, no right to delete, …).
+    stayed: dict[str, int]
+
+
+async def delete_report(db: Database, article_id: int) -> DeleteReport:
+    rows = await db.conn.execute_fetchall(
+        # Owed: the copies to delete, and the lists (digests) that named it, to edit.
+        "SELECT coalesce(sum((d.delete_due > 0 OR (d.digest IS NOT NULL AND d.edit_due > 0))"
+        " AND d.state = 'sent' AND s.active = 1), 0),"
+        " coalesce(sum(d.deleted), 0) FROM deliveries d"
+        " LEFT JOIN subscriptions s ON s.chat_id = d.chat_id WHERE d.article_id = ?",
+        (article_id,),
+    )
+    [(owed, deleted)] = list(rows)
+    stayed = await db.conn.execute_fetchall(
+        "SELECT delete_error, count(*) FROM deliveries"
+        " WHERE article_id = ? AND delete_error IS NOT NULL GROUP BY 1 ORDER BY 2 DESC",
+        (article_id,),
+    )
+    return DeleteReport(int(owed), int(deleted), {str(r): int(n) for r, n in stayed})
 
 
 @dataclass(frozen=True)

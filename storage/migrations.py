@@ -236,4 +236,26 @@ async def _v4_application_id(conn: aiosqlite.Connection) -> None:
     await conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_search, _v3_ingestion, _v4_application_id]
+async def _v5_withdrawals(conn: aiosqlite.Connection) -> None:
+    """An editor may withdraw an article: its delivered copies owe a deletion."""
+    await execute_script(
+        conn,
+        """
+        -- Set when an editor withdrew it (/delete): out of /latest, search and navigation.
+        ALTER TABLE articles ADD COLUMN withdrawn_at TEXT;
+        -- A delivered copy owes a deletion; once done, deleted = 1, or delete_error says why not.
+        ALTER TABLE deliveries ADD COLUMN delete_due INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE deliveries ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE deliveries ADD COLUMN delete_error TEXT;
+        CREATE INDEX deliveries_deletes_due ON deliveries (chat_id) WHERE delete_due > 0;
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _v1_core,
+    _v2_search,
+    _v3_ingestion,
+    _v4_application_id,
+    _v5_withdrawals,
+]

@@ -12,7 +12,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot import render
 from bot.context import AnyApplication, AnyContext, deps, is_admin, lang
-from bot.handlers.common import reply
+from bot.handlers.common import command_text, reply
 from bot.numbers import parse_int
 from bot.render import t
 from storage import articles, chats, deliveries
@@ -170,6 +170,43 @@ async def edit_command(update: Update, context: AnyContext) -> None:
     await say("edit_done_some_failed", edited=edited, failed=failed, why=why, waiting=report.owed)
 
 
+async def delete_command(update: Update, context: AnyContext) -> None:
+    """``/delete N``: withdraw an article and delete every delivered copy Telegram allows."""
+    language = lang(update, context)
+    if not is_admin(update, context):
+        await reply(update, context, [render.Message(t(language, "admin_only"))])
+        return
+    words = command_text(update).split()
+    article_id = parse_int(words[0]) if len(words) == 1 else None
+    if article_id is None:
+        await reply(update, context, [render.Message(t(language, "delete_usage"))])
+        return
+    d = deps(context)
+
+    async def say(key: str, **fields: object) -> None:
+        await reply(update, context, [render.Message(t(language, key, id=article_id, **fields))])
+
+    if not await articles.withdraw(d.db, article_id):
+        await say("edit_no_article")
+        return
+    report = await deliveries.delete_report(d.db, article_id)
+    await say("delete_started", n=report.owed)
+    d.sender.wake()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + EDIT_REPORT_WITHIN
+    while report.owed and loop.time() < deadline:
+        await asyncio.sleep(0.2)
+        report = await deliveries.delete_report(d.db, article_id)
+    stayed = sum(report.stayed.values())
+    if not stayed and not report.owed:
+        await say("delete_done", deleted=report.deleted)
+        return
+    why = "، ".join(f"{render.delete_reason(language, r)}: {n}" for r, n in report.stayed.items())
+    await say(
+        "delete_some_stay", deleted=report.deleted, stayed=stayed, why=why, waiting=report.owed
+    )
+
+
 async def stats(update: Update, context: AnyContext) -> None:
     """Articles, active subscriptions by kind, deliveries by outcome."""
     language = lang(update, context)
@@ -204,3 +241,6 @@ def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("stats", stats, filters=only_new))
     # block=False: it waits for the corrections to be made, and readers must not wait with it.
     application.add_handler(CommandHandler("edit", edit_command, filters=only_new, block=False))
+    application.add_handler(
+        CommandHandler("delete", delete_command, filters=only_new, block=False)
+    )

@@ -1,0 +1,109 @@
+"""An editor withdraws an article: it leaves the bot, and its delivered copies are deleted."""
+
+from __future__ import annotations
+
+from storage import articles, search
+from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
+from tests.standin import SentMessage, wait_until
+
+TITLE = "خبر منشور بالخطأ"
+CHANNEL = -1001234567890
+OWNER = 5005
+
+
+async def _subscribers(bot: Harness) -> None:
+    await bot.send(READER, "/subscribe")
+    await bot.send(EN_READER, "/subscribe", lang="en")
+    bot.tg.add_chat(CHANNEL, "channel", title="قناة", username="akhbar_channel")
+    bot.tg.set_member(CHANNEL, OWNER, "creator")
+    bot.tg.set_member(CHANNEL, bot.tg.bot_id, "administrator", can_post_messages=True)
+    await bot.send(OWNER, "/subscribe @akhbar_channel")
+
+
+async def _post(bot: Harness, title: str = TITLE) -> int:
+    await bot.send(ADMIN, f"/post {title}\nنص {title}.")
+    [article] = await articles.latest(bot.deps.db, 1)
+    return article.id
+
+
+async def _ask(bot: Harness, text: str, n: int, lang: str | None = None) -> list[SentMessage]:
+    before = len(bot.tg.messages(ADMIN))
+    await bot.send(ADMIN, text, lang=lang)
+    await wait_until(lambda: len(bot.tg.messages(ADMIN)) >= before + n, 10)
+    return bot.tg.messages(ADMIN)[before:]
+
+
+async def test_delete_withdraws_the_article_and_deletes_every_copy(bot: Harness) -> None:
+    await _subscribers(bot)
+    article_id = await _post(bot)
+    await bot.push()
+    copies = [bot.tg.last(c) for c in (READER, EN_READER, CHANNEL)]
+    started, done = await _ask(bot, f"/delete {article_id}", 2)
+    assert f"سُحب المقال رقم {article_id}" in started.text
+    assert "حُذفت نسخه المرسلة كلها (3)" in done.text
+    assert sorted(bot.tg.deleted) == sorted((c.chat_id, c.message_id) for c in copies)
+    # Out of /latest, search and navigation; the old button says so.
+    [latest] = await bot.send(READER, "/latest")
+    assert TITLE not in latest.text
+    assert (await search.search(bot.deps.db, "منشور بالخطأ")).total == 0
+    [gone] = await bot.feed(
+        bot.tg.callback_update(READER, READER, latest.message_id, f"a:{article_id}")
+    )
+    assert "لم يعد متاحاً" in gone.text
+    assert await bot.push() == 0
+
+
+async def test_what_was_not_sent_yet_is_never_sent(bot: Harness) -> None:
+    await _subscribers(bot)
+    article_id = await _post(bot)
+    bot.tg.clear()
+    _, done = await _ask(bot, f"/delete {article_id}", 2, lang="en")
+    assert "every delivered copy was deleted (0)" in done.text
+    assert await bot.push() == 0
+    assert all(bot.tg.messages(c) == [] for c in (READER, EN_READER, CHANNEL))
+
+
+async def test_copies_older_than_48_hours_stay_and_the_editor_hears_why(bot: Harness) -> None:
+    await _subscribers(bot)
+    article_id = await _post(bot)
+    await bot.push()
+    await bot.deps.db.conn.execute(
+        "UPDATE deliveries SET updated_at = '2020-01-01T00:00:00+00:00' WHERE chat_id = ?",
+        (READER,),
+    )
+    _, report = await _ask(bot, f"/delete {article_id}", 2)
+    assert "حُذفت 2، وبقيت 1" in report.text
+    assert "أقدم من 48 ساعة" in report.text
+    assert bot.tg.last(READER).bold()[0] == TITLE  # it stayed
+
+
+async def test_a_list_that_named_the_article_is_edited_not_deleted(bot: Harness) -> None:
+    await bot.send(READER, "/subscribe")
+    ids = [await _post(bot, f"خبر رقم {n}") for n in range(7)]
+    await bot.push()  # two in a list, five as their own messages
+    [digest] = [m for m in bot.tg.messages(READER) if "أخبار أخرى جديدة" in m.text]
+    await _ask(bot, f"/delete {ids[0]}", 2)
+    assert digest.edits == 1
+    assert "خبر رقم 0" not in digest.text
+    assert "خبر رقم 1" in digest.text
+    assert (READER, digest.message_id) not in bot.tg.deleted
+
+
+async def test_delete_refuses_what_it_cannot_do(bot: Harness) -> None:
+    article_id = await _post(bot)
+    for text, expected in (
+        ("/delete", "اكتب رقم المقال بعد /delete"),
+        ("/delete ²", "اكتب رقم المقال بعد /delete"),
+        ("/delete 1 2", "اكتب رقم المقال بعد /delete"),
+        ("/delete 999", "لا يوجد مقال رقم 999"),
+    ):
+        [answer] = await _ask(bot, text, 1)
+        assert expected in answer.text, text
+    before = len(bot.tg.messages(READER))
+    await bot.send(READER, f"/delete {article_id}")
+    await wait_until(lambda: len(bot.tg.messages(READER)) > before)
+    assert "للمحررين فقط" in bot.tg.messages(READER)[-1].text
+    assert await articles.get(bot.deps.db, article_id) is not None
+    await _ask(bot, f"/delete {article_id}", 2)
+    [again] = await _ask(bot, f"/delete {article_id}", 1)
+    assert f"لا يوجد مقال رقم {article_id}" in again.text
