@@ -18,6 +18,7 @@ from telegram.constants import MessageLimit
 from bot import callbacks
 from bot.strings import CHAT_LOST_REASONS, FEED_ERRORS, MONTHS, STRINGS, Lang
 from storage.articles import Article, parse_published_at
+from storage.audit import Entry as AuditEntry
 from storage.deliveries import ArticleReport
 from storage.feeds import Feed
 from storage.importers import RecordError
@@ -485,6 +486,22 @@ def feeds_message(items: Sequence[Feed], lang: Lang, tz: tzinfo | None = None) -
         blocks.append(f"{i}. <code>{esc(feed.url)}</code>\n{health}")
     blocks.append(t(lang, "feeds_help"))
     return Message("\n\n".join(blocks))
+
+
+def history_message(
+    article_id: int, entries: Sequence[AuditEntry], lang: Lang, tz: tzinfo | None = None
+) -> Message:
+    """The editors' /history N: each step of the article, who took it and when."""
+    if not entries:
+        return Message(t(lang, "history_none", id=article_id))
+    lines = [t(lang, "history_header", id=article_id)]
+    for e in entries:
+        who = e.user_name or (str(e.user_id) if e.user_id is not None else "—")
+        line = t(lang, f"history_{e.action}", who=who, when=format_date(e.at, lang, tz) or e.at)
+        if e.action == "edited" and e.detail:
+            line += "\n    " + t(lang, "history_was", title=_cut(e.detail, 120))
+        lines.append(line)
+    return Message("\n".join(lines))
 
 
 def offer_subscription(lang: Lang, chat_id: int, name: str) -> Message:

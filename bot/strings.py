@@ -57,6 +57,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "/stats — إحصاءات المقالات والاشتراكات والإرسال\n"
             "/edit رقم — تصحيح مقال منشور: تُعدَّل نسخه المرسلة في أماكنها\n"
             "/delete رقم — سحب مقال منشور وحذف نسخه المرسلة\n"
+            "/history رقم — من نشر المقال وصححه وسحبه، ومتى\n"
             "/feeds — مصادر الأخبار (RSS/Atom) وحالتها؛ /feeds add رابط لإضافة مصدر"
         ),
         "en": (
@@ -67,6 +68,7 @@ STRINGS: dict[str, dict[Lang, str]] = {
             "/stats — articles, subscriptions and deliveries\n"
             "/edit N — correct a published article: its delivered copies are edited in place\n"
             "/delete N — withdraw a published article and delete its delivered copies\n"
+            "/history N — who published, corrected and withdrew an article, and when\n"
             "/feeds — the news feeds (RSS/Atom) and their health; /feeds add URL to add one"
         ),
     },
@@ -292,6 +294,26 @@ STRINGS: dict[str, dict[Lang, str]] = {
         "ar": "أقدم من 48 ساعة، وتيليجرام لا يسمح بحذفها",
         "en": "older than 48 hours, which Telegram does not let a bot delete",
     },
+    "history_usage": {
+        "ar": "اكتب رقم المقال بعد /history، مثل: /history 12",
+        "en": "Write the article's number after /history, e.g. /history 12",
+    },
+    "history_none": {
+        "ar": "لا سجل للمقال رقم {id} (لم ينشره محرر عبر البوت).",
+        "en": "No history for article {id} (no editor posted it through the bot).",
+    },
+    "history_header": {
+        "ar": "🗂 <b>سجل المقال رقم {id}</b>",
+        "en": "🗂 <b>History of article {id}</b>",
+    },
+    "history_published": {"ar": "• نشره {who} — {when}", "en": "• published by {who} — {when}"},
+    "history_urgent": {
+        "ar": "• نشره {who} خبراً عاجلاً — {when}",
+        "en": "• published as breaking news by {who} — {when}",
+    },
+    "history_edited": {"ar": "• صحّحه {who} — {when}", "en": "• corrected by {who} — {when}"},
+    "history_deleted": {"ar": "• سحبه {who} — {when}", "en": "• withdrawn by {who} — {when}"},
+    "history_was": {"ar": "كان عنوانه: {title}", "en": "its title was: {title}"},
     "edit_usage": {
         "ar": (
             "اكتب رقم المقال بعد /edit ثم العنوان الجديد (في السطر نفسه أو التالي) والنص الجديد "

@@ -252,10 +252,30 @@ async def _v5_withdrawals(conn: aiosqlite.Connection) -> None:
     )
 
 
+async def _v6_audit(conn: aiosqlite.Connection) -> None:
+    """The editors' audit trail: who published, edited and withdrew what, and when."""
+    await execute_script(
+        conn,
+        """
+        CREATE TABLE audit (
+            id         INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL,   -- kept after a withdrawal: no foreign key
+            action     TEXT NOT NULL,      -- published | urgent | edited | deleted
+            user_id    INTEGER,
+            user_name  TEXT,
+            at         TEXT NOT NULL,
+            detail     TEXT
+        );
+        CREATE INDEX audit_by_article ON audit (article_id, id);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_core,
     _v2_search,
     _v3_ingestion,
     _v4_application_id,
     _v5_withdrawals,
+    _v6_audit,
 ]

@@ -15,8 +15,8 @@ from bot.context import AnyApplication, AnyContext, deps, is_admin, lang
 from bot.handlers.common import command_text, reply
 from bot.numbers import parse_int
 from bot.render import t
-from storage import articles, chats, deliveries
-from storage.articles import NewArticle
+from storage import articles, audit, chats, deliveries
+from storage.articles import Arrival, NewArticle
 from storage.db import utcnow
 from storage.importers import RecordError, check_article
 
@@ -78,7 +78,8 @@ async def _publish(update: Update, context: AnyContext, urgent: bool) -> None:
     db = deps(context).db
     # An editor's article is published now: that dates it and orders it among the others.
     new = replace(new, published_at=utcnow())
-    article_id, added = await articles.add(db, new)
+    # origin "editor": it goes ahead of imports in a push, and is never folded into a list.
+    article_id, added = await articles.add(db, new, Arrival(origin="editor", update=False))
     if not added:
         await reply(
             update, context, [render.Message(t(language, "post_duplicate", id=article_id))]
@@ -86,6 +87,7 @@ async def _publish(update: Update, context: AnyContext, urgent: bool) -> None:
         return
     article = await articles.get(db, article_id)
     assert article is not None
+    await _audit(update, context, article_id, "urgent" if urgent else "published")
     if urgent:
         queued = await deliveries.enqueue_article(db, article_id, deliveries.PRIORITY_URGENT)
         deps(context).sender.wake()
@@ -94,6 +96,20 @@ async def _publish(update: Update, context: AnyContext, urgent: bool) -> None:
         intro = t(language, "post_stored", id=article_id)
     tz = deps(context).settings.tz()
     await reply(update, context, render.preview_messages(article, language, intro, tz))
+
+
+async def _audit(
+    update: Update, context: AnyContext, article_id: int, action: audit.Action, detail: str = ""
+) -> None:
+    user = update.effective_user
+    await audit.record(
+        deps(context).db,
+        article_id,
+        action,
+        user.id if user else None,
+        user.full_name if user else None,
+        detail or None,
+    )
 
 
 async def post(update: Update, context: AnyContext) -> None:
@@ -147,6 +163,7 @@ async def edit_command(update: Update, context: AnyContext) -> None:
     if owed is None:  # deleted meanwhile
         await say("edit_no_article")
         return
+    await _audit(update, context, article_id, "edited", current.title)
     if owed == 0:
         await say("edit_nothing")
         return
@@ -189,6 +206,7 @@ async def delete_command(update: Update, context: AnyContext) -> None:
     if not await articles.withdraw(d.db, article_id):
         await say("edit_no_article")
         return
+    await _audit(update, context, article_id, "deleted")
     report = await deliveries.delete_report(d.db, article_id)
     await say("delete_started", n=report.owed)
     d.sender.wake()
@@ -205,6 +223,23 @@ async def delete_command(update: Update, context: AnyContext) -> None:
     await say(
         "delete_some_stay", deleted=report.deleted, stayed=stayed, why=why, waiting=report.owed
     )
+
+
+async def history_command(update: Update, context: AnyContext) -> None:
+    """``/history N``: who published, edited and withdrew article N, and when."""
+    language = lang(update, context)
+    if not is_admin(update, context):
+        await reply(update, context, [render.Message(t(language, "admin_only"))])
+        return
+    words = command_text(update).split()
+    article_id = parse_int(words[0]) if len(words) == 1 else None
+    if article_id is None:
+        await reply(update, context, [render.Message(t(language, "history_usage"))])
+        return
+    d = deps(context)
+    entries = await audit.history(d.db, article_id)
+    message = render.history_message(article_id, entries, language, d.settings.tz())
+    await reply(update, context, [message])
 
 
 async def stats(update: Update, context: AnyContext) -> None:
@@ -244,3 +279,4 @@ def register(application: AnyApplication) -> None:
     application.add_handler(
         CommandHandler("delete", delete_command, filters=only_new, block=False)
     )
+    application.add_handler(CommandHandler("history", history_command, filters=only_new))

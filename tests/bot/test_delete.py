@@ -107,3 +107,24 @@ async def test_delete_refuses_what_it_cannot_do(bot: Harness) -> None:
     await _ask(bot, f"/delete {article_id}", 2)
     [again] = await _ask(bot, f"/delete {article_id}", 1)
     assert f"لا يوجد مقال رقم {article_id}" in again.text
+
+
+async def test_history_says_who_did_what_and_when(bot: Harness) -> None:
+    article_id = await _post(bot)
+    await _ask(bot, f"/edit {article_id}\nعنوان مصحح\nنص مصحح.", 1)  # no copy sent yet
+    await _ask(bot, f"/delete {article_id}", 2)
+    [trail] = await _ask(bot, f"/history {article_id}", 1)
+    lines = trail.text.splitlines()
+    assert lines[0] == f"🗂 سجل المقال رقم {article_id}"
+    assert lines[1].startswith("• نشره ")
+    assert lines[2].startswith("• صحّحه ")
+    assert f"كان عنوانه: {TITLE}" in lines[3]
+    assert lines[4].startswith("• سحبه ")
+    [english] = await _ask(bot, f"/history {article_id}", 1, lang="en")
+    assert "• published by " in english.text
+    [none] = await _ask(bot, "/history 999", 1, lang="ar")
+    assert "لا سجل للمقال رقم 999" in none.text
+    before = len(bot.tg.messages(READER))
+    await bot.send(READER, f"/history {article_id}")
+    await wait_until(lambda: len(bot.tg.messages(READER)) > before)
+    assert "للمحررين فقط" in bot.tg.messages(READER)[-1].text

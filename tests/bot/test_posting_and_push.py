@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage import articles, chats, deliveries
+from storage.articles import NewArticle
 from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
 from tests.standin import wait_until
 
@@ -163,3 +164,18 @@ async def test_stats_for_editors(bot: Harness) -> None:
     assert "Articles: 2" in stats.text
     assert "Active subscriptions: 4 (private 2, groups 1, channels 1)" in stats.text
     assert "sent 4, failed 0, pending 0" in stats.text
+
+
+async def test_an_editors_post_goes_ahead_of_imports_and_is_never_folded_into_a_list(
+    bot: Harness,
+) -> None:
+    await bot.send(READER, "/subscribe")
+    for n in range(8):  # a fresh import arriving at the same time
+        await articles.add(bot.deps.db, NewArticle(title=f"خبر مستورد {n}", body=f"نص {n}."))
+    await bot.send(ADMIN, "/post خبر المحرر\nنص خبر المحرر.")
+    bot.tg.clear()
+    await bot.push()
+    messages = bot.tg.messages(READER)
+    assert messages[0].bold()[0] == "خبر المحرر"
+    assert not any("خبر المحرر" in m.text for m in messages[1:])
+    assert len(messages) == 6  # the editor's, four imports, and one list of the other four
