@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -437,6 +437,12 @@ def chat_lost_reason(lang: Lang, reason: str) -> str:
         if part in lowered:
             return ar if lang == "ar" else en
     return _cut(reason, 200)
+
+
+def reasons(lang: Lang, counts: dict[str, int], explain: Callable[[Lang, str], str]) -> str:
+    """``reason: n`` pairs in the reader's words, joined with the language's comma."""
+    sep = "، " if lang == "ar" else ", "
+    return sep.join(f"{explain(lang, reason)}: {n}" for reason, n in counts.items())
 
 
 def delete_reason(lang: Lang, reason: str) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Protocol, TypeVar
 
 from telegram import Update
 from telegram.ext import CommandHandler, filters
@@ -126,6 +128,39 @@ async def urgent(update: Update, context: AnyContext) -> None:
 EDIT_REPORT_WITHIN = 60.0
 
 
+class _Owing(Protocol):
+    @property
+    def owed(self) -> int: ...
+
+
+_Report = TypeVar("_Report", bound=_Owing)
+
+
+async def _until_done(report: Callable[[], Awaitable[_Report]]) -> _Report:
+    """Wait (at most EDIT_REPORT_WITHIN) until the paced sender has done what is owed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + EDIT_REPORT_WITHIN
+    current = await report()
+    while current.owed and loop.time() < deadline:
+        await asyncio.sleep(0.2)
+        current = await report()
+    return current
+
+
+async def _editor_article(update: Update, context: AnyContext, usage: str) -> int | None:
+    """The article number of an editor's ``/command N``; None (and the answer sent) when the
+    sender is no editor or gave no such number."""
+    language = lang(update, context)
+    if not is_admin(update, context):
+        await reply(update, context, [render.Message(t(language, "admin_only"))])
+        return None
+    words = command_text(update).split()
+    article_id = parse_int(words[0]) if len(words) == 1 else None
+    if article_id is None:
+        await reply(update, context, [render.Message(t(language, usage))])
+    return article_id
+
+
 async def edit_command(update: Update, context: AnyContext) -> None:
     """``/edit N`` with the new title and body: every delivered copy is corrected in place."""
     language = lang(update, context)
@@ -170,34 +205,22 @@ async def edit_command(update: Update, context: AnyContext) -> None:
     await say("edit_started", n=owed)
     d.sender.wake()
     # The editor hears how it went: wait (bounded) for the paced sender to make the edits.
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + EDIT_REPORT_WITHIN
-    report = await deliveries.edit_report(d.db, article_id)
-    while report.owed and loop.time() < deadline:
-        await asyncio.sleep(0.2)
-        report = await deliveries.edit_report(d.db, article_id)
+    report = await _until_done(lambda: deliveries.edit_report(d.db, article_id))
     edited = report.edits - before.edits
     if not report.failed and not report.owed:
         await say("edit_done", edited=edited)
         return
-    why = "، ".join(
-        f"{render.chat_lost_reason(language, r)}: {n}" for r, n in report.failed.items()
-    )
+    why = render.reasons(language, report.failed, render.chat_lost_reason)
     failed = sum(report.failed.values())
     await say("edit_done_some_failed", edited=edited, failed=failed, why=why, waiting=report.owed)
 
 
 async def delete_command(update: Update, context: AnyContext) -> None:
     """``/delete N``: withdraw an article and delete every delivered copy Telegram allows."""
-    language = lang(update, context)
-    if not is_admin(update, context):
-        await reply(update, context, [render.Message(t(language, "admin_only"))])
-        return
-    words = command_text(update).split()
-    article_id = parse_int(words[0]) if len(words) == 1 else None
+    article_id = await _editor_article(update, context, "delete_usage")
     if article_id is None:
-        await reply(update, context, [render.Message(t(language, "delete_usage"))])
         return
+    language = lang(update, context)
     d = deps(context)
 
     async def say(key: str, **fields: object) -> None:
@@ -210,16 +233,12 @@ async def delete_command(update: Update, context: AnyContext) -> None:
     report = await deliveries.delete_report(d.db, article_id)
     await say("delete_started", n=report.owed)
     d.sender.wake()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + EDIT_REPORT_WITHIN
-    while report.owed and loop.time() < deadline:
-        await asyncio.sleep(0.2)
-        report = await deliveries.delete_report(d.db, article_id)
+    report = await _until_done(lambda: deliveries.delete_report(d.db, article_id))
     stayed = sum(report.stayed.values())
     if not stayed and not report.owed:
         await say("delete_done", deleted=report.deleted)
         return
-    why = "، ".join(f"{render.delete_reason(language, r)}: {n}" for r, n in report.stayed.items())
+    why = render.reasons(language, report.stayed, render.delete_reason)
     await say(
         "delete_some_stay", deleted=report.deleted, stayed=stayed, why=why, waiting=report.owed
     )
@@ -227,15 +246,10 @@ async def delete_command(update: Update, context: AnyContext) -> None:
 
 async def history_command(update: Update, context: AnyContext) -> None:
     """``/history N``: who published, edited and withdrew article N, and when."""
-    language = lang(update, context)
-    if not is_admin(update, context):
-        await reply(update, context, [render.Message(t(language, "admin_only"))])
-        return
-    words = command_text(update).split()
-    article_id = parse_int(words[0]) if len(words) == 1 else None
+    article_id = await _editor_article(update, context, "history_usage")
     if article_id is None:
-        await reply(update, context, [render.Message(t(language, "history_usage"))])
         return
+    language = lang(update, context)
     d = deps(context)
     entries = await audit.history(d.db, article_id)
     message = render.history_message(article_id, entries, language, d.settings.tz())
