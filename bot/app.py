@@ -8,6 +8,7 @@ from typing import cast
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import NetworkError
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
@@ -94,6 +95,10 @@ async def _post_shutdown(application: AnyApplication) -> None:
 
 async def _on_error(update: object, context: AnyContext) -> None:
     """Log the failure for the operator; tell the reader plainly, never with a traceback."""
+    if update is None and isinstance(context.error, NetworkError):
+        # PTB's polling reports Telegram being out of reach here, and keeps retrying.
+        logger.warning("Telegram cannot be reached (%s); retrying", context.error)
+        return
     logger.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:

@@ -3,7 +3,10 @@ button, never an invisible article."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from telegram.ext import CallbackContext
 
 from bot.strings import STRINGS
 from storage import articles
@@ -111,3 +114,18 @@ async def test_an_editor_hears_why_a_post_was_refused_in_their_own_language(
     assert not any("a" <= ch.lower() <= "z" for ch in reason)  # no English inside Arabic
     [english, _usage] = await bot.send(ADMIN, "/post A title without a body", lang="en")
     assert "the body is missing" in english.text
+
+
+async def test_telegram_out_of_reach_while_polling_is_a_warning_not_an_error(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    from telegram.error import NetworkError
+
+    from bot.app import _on_error
+
+    caplog.set_level(logging.INFO, logger="bot.app")
+    context = CallbackContext.from_error(None, NetworkError("ConnectError"), bot.app)
+    await _on_error(None, context)  # as PTB's polling reports it
+    records = [r for r in caplog.records if r.name == "bot.app"]
+    assert [r.levelname for r in records] == ["WARNING"]
+    assert "Telegram cannot be reached" in records[0].getMessage()
