@@ -164,6 +164,15 @@ async def _not_sent(
     return Result(Outcome.FAILED)
 
 
+def _later(action: Action) -> Result | None:
+    """An edit or deletion Telegram asks to try again later (429, network), or None."""
+    if action.kind is Kind.PAUSE:
+        return Result(Outcome.RETRY, wait=action.wait, flood=True)
+    if action.kind in (Kind.RETRY, Kind.RETRY_DOUBTFUL):
+        return Result(Outcome.RETRY, wait=action.wait)
+    return None
+
+
 async def _delete(bot: Bot, item: Due, db: Database, *, retry_base: float) -> Result:
     """Delete a withdrawn article's copy. A refusal (too old, no right) is recorded on the row
     and reported to the editor; it never deactivates the chat."""
@@ -172,10 +181,8 @@ async def _delete(bot: Bot, item: Due, db: Database, *, retry_base: float) -> Re
         await bot.delete_message(item.chat_id, item.message_id)
     except TelegramError as exc:
         action = classify(exc, attempts=item.attempts + 1, retry_base=retry_base)
-        if action.kind is Kind.PAUSE:
-            return Result(Outcome.RETRY, wait=action.wait, flood=True)
-        if action.kind in (Kind.RETRY, Kind.RETRY_DOUBTFUL):
-            return Result(Outcome.RETRY, wait=action.wait)
+        if (later := _later(action)) is not None:
+            return later
         await deliveries.mark_deleted(db, item.article_id, item.chat_id, str(exc))
         return Result(Outcome.FAILED)
     await deliveries.mark_deleted(db, item.article_id, item.chat_id)
@@ -208,10 +215,8 @@ async def _edit(
         )
     except TelegramError as exc:
         action = classify(exc, attempts=item.attempts + 1, retry_base=retry_base)
-        if action.kind is Kind.PAUSE:
-            return Result(Outcome.RETRY, wait=action.wait, flood=True)
-        if action.kind in (Kind.RETRY, Kind.RETRY_DOUBTFUL):
-            return Result(Outcome.RETRY, wait=action.wait)
+        if (later := _later(action)) is not None:
+            return later
         if action.kind is Kind.UNCHANGED:  # another row of the same digest got there first
             await deliveries.mark_edited(db, item.article_id, chat_id, item.edit_due)
             return Result(Outcome.SENT, delivered=True)
