@@ -9,7 +9,7 @@ The scenario (the same for both runs): ``--chats`` subscribed chats (2,000 by de
 them private and the rest split between channels (the bot an administrator allowed to post)
 and supergroups; every chat is recorded and subscribed with ``storage.chats`` *before*
 ``--articles`` new articles (3 by default, with distinct titles) are added, so each article is
-owed to every chat. The Bot API is ``tests.standin.FakeTelegram`` on 127.0.0.1, living in this
+owed to every chat. The Bot API is ``bot.standin.FakeTelegram`` on 127.0.0.1, living in this
 process, answering ``sendMessage`` after ``--latency`` seconds (50 ms) and enforcing Telegram's
 limits with ``enforce_limits()`` defaults (1 a second to a private chat, 20 a minute to a group
 or channel, 30 a second overall; anything more is answered 429). The bot's own settings are
@@ -95,7 +95,7 @@ from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.context import Deps
 from storage import Database, articles, chats, deliveries, open_database
-from tests.standin import JSON, ApiError, FakeTelegram, Fault, Handler
+from bot.standin import JSON, ApiError, FakeTelegram, Fault, Handler
 
 ROOT = Path(__file__).resolve().parent.parent
 

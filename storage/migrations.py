@@ -271,6 +271,22 @@ async def _v6_audit(conn: aiosqlite.Connection) -> None:
     )
 
 
+async def _v7_drafts(conn: aiosqlite.Connection) -> None:
+    """Editors' drafts and scheduled posts (issue 8): nothing reaches readers before Publish."""
+
+
+async def _v8_follows(conn: aiosqlite.Connection) -> None:
+    """Chats' followed keywords and topics, with their analysed terms (issue 9)."""
+
+
+async def _v9_chat_settings(conn: aiosqlite.Connection) -> None:
+    """Per-chat quiet hours, digests and pause (issue 9)."""
+
+
+async def _v10_opens(conn: aiosqlite.Connection) -> None:
+    """Opens of articles, once per reader per article, for /popular (issue 9)."""
+
+
 MIGRATIONS: list[Migration] = [
     _v1_core,
     _v2_search,
@@ -278,4 +294,8 @@ MIGRATIONS: list[Migration] = [
     _v4_application_id,
     _v5_withdrawals,
     _v6_audit,
+    _v7_drafts,
+    _v8_follows,
+    _v9_chat_settings,
+    _v10_opens,
 ]

@@ -14,7 +14,7 @@ import pytest
 
 from storage import open_database
 from tests.conftest import SEED_FILE
-from tests.standin import FakeTelegram
+from bot.standin import FakeTelegram
 
 SIDE = ("-wal", "-shm", "-journal")
 

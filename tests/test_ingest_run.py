@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from storage import chats, open_database
-from tests.standin import FakeTelegram, wait_until
+from bot.standin import FakeTelegram, wait_until
 
 ADMIN = 1001
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import SEEDS
-from tests.standin import FakeTelegram, wait_until
+from bot.standin import FakeTelegram, wait_until
 
 ADMIN = 1001
 READER = 2002

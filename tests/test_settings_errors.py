@@ -16,7 +16,7 @@ import pytest
 
 from bot.config import Settings, load_settings
 from tests.conftest import ROOT, SEEDS
-from tests.standin import FakeTelegram
+from bot.standin import FakeTelegram
 
 #: Every int and float setting: one rule reads them all.
 NUMERIC = sorted(

@@ -33,7 +33,7 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from tests.standin import FakeTelegram, Fault, parse_html, wait_until
+from bot.standin import FakeTelegram, Fault, parse_html, wait_until
 
 USER = 42
 GROUP = -4242

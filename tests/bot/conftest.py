@@ -14,7 +14,7 @@ from bot.config import Settings, load_settings
 from bot.context import AnyApplication, AnyContext, Deps
 from storage import deliveries
 from tests.conftest import SEEDS
-from tests.standin import FakeTelegram, SentMessage
+from bot.standin import FakeTelegram, SentMessage
 
 ADMIN = 1001
 READER = 2002

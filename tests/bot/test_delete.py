@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage import articles, search
 from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
-from tests.standin import SentMessage, wait_until
+from bot.standin import SentMessage, wait_until
 
 TITLE = "خبر منشور بالخطأ"
 CHANNEL = -1001234567890

@@ -18,7 +18,7 @@ from bot.pacing import Limits, Pacer
 from bot.sender import Sender
 from storage import Database, articles, chats, deliveries, open_database
 from storage.articles import NewArticle
-from tests.standin import FakeTelegram, Fault, SentMessage, wait_until
+from bot.standin import FakeTelegram, Fault, SentMessage, wait_until
 
 ADMIN = 1001
 FAST = Limits(private_per_second=50, group_per_minute=3000, global_per_second=500, margin=0)

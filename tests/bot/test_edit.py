@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage import articles, deliveries, search
 from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
-from tests.standin import SentMessage, wait_until
+from bot.standin import SentMessage, wait_until
 
 TITLE = "حريق في مستودع الميناء"
 BODY = "اندلع حريق صباح اليوم في مستودع."

@@ -33,7 +33,7 @@ from storage.ingest import service
 from storage.ingest.poll import PollResult
 from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
 from tests.feedserver import FeedServer, serve_site
-from tests.standin import FakeTelegram, SentMessage, wait_until
+from bot.standin import FakeTelegram, SentMessage, wait_until
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HTML = "text/html; charset=utf-8"

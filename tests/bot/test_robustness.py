@@ -11,7 +11,7 @@ from telegram.ext import CallbackContext
 from bot.strings import STRINGS
 from storage import articles
 from tests.bot.conftest import ADMIN, READER, Harness
-from tests.standin import wait_until
+from bot.standin import wait_until
 
 GENERIC_ERROR = {STRINGS["error"]["ar"], STRINGS["error"]["en"]}
 

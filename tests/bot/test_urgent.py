@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Settings
 from tests.bot.conftest import ADMIN, READER, Harness
-from tests.standin import FakeTelegram, wait_until
+from bot.standin import FakeTelegram, wait_until
 
 GROUP = -4001
 CHANNEL = -1001234567890
