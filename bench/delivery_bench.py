@@ -94,8 +94,8 @@ from typing import IO, Any
 from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.context import Deps
-from storage import Database, articles, chats, deliveries, open_database
 from bot.standin import JSON, ApiError, FakeTelegram, Fault, Handler
+from storage import Database, articles, chats, deliveries, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,17 +6,19 @@ measured on the visible (plain) text while the HTML is assembled beside it.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from babel import Locale
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
 from bot import callbacks
-from bot.strings import CHAT_LOST_REASONS, FEED_ERRORS, MONTHS, STRINGS, Lang
+from bot.strings import CHAT_LOST_REASONS, FEED_ERRORS, MONTHS, PLURALS, STRINGS, Lang
 from storage.articles import Article, parse_published_at
 from storage.audit import Entry as AuditEntry
 from storage.deliveries import ArticleReport
@@ -54,6 +56,22 @@ def utf16_len(text: str) -> int:
 def t(lang: Lang, key: str, **fields: object) -> str:
     """A sentence from ``bot.strings`` with every field escaped."""
     return STRINGS[key][lang].format(**{k: esc(str(v)) for k, v in fields.items()})
+
+
+def tn(lang: Lang, key: str, n: int, **fields: object) -> str:
+    """A sentence stating the count ``n``, in the plural form CLDR gives ``lang`` for ``n``."""
+    forms = PLURALS[key][lang]
+    form = forms.get(_plural_category(lang, n)) or forms["other"]
+    return form.format(n=n, **{k: esc(str(v)) for k, v in fields.items()})
+
+
+@functools.cache
+def _locale(lang: Lang) -> Locale:
+    return Locale.parse(lang)
+
+
+def _plural_category(lang: Lang, n: int) -> str:
+    return str(_locale(lang).plural_form(abs(n)))
 
 
 def _cut(text: str, limit: int) -> str:

@@ -616,6 +616,36 @@ MONTHS: dict[Lang, list[str]] = {
 }
 
 
+#: Sentences that state a count, one template per CLDR plural category (Arabic: zero, one,
+#: two, few, many, other; English: one, other). ``bot.render.tn`` picks the form for ``n``;
+#: ``{n}`` is the count. Arabic forms may leave the number out where the word says it
+#: («نتيجة واحدة», «نتيجتان»).
+PLURALS: dict[str, dict[Lang, dict[str, str]]] = {
+    "results": {
+        "ar": {
+            "zero": "لا نتائج",
+            "one": "نتيجة واحدة",
+            "two": "نتيجتان",
+            "few": "{n} نتائج",
+            "many": "{n} نتيجة",
+            "other": "{n} نتيجة",
+        },
+        "en": {"one": "{n} result", "other": "{n} results"},
+    },
+    "articles": {
+        "ar": {
+            "zero": "لا مقالات",
+            "one": "مقال واحد",
+            "two": "مقالان",
+            "few": "{n} مقالات",
+            "many": "{n} مقالاً",
+            "other": "{n} مقال",
+        },
+        "en": {"one": "{n} article", "other": "{n} articles"},
+    },
+}
+
+
 def language_for(code: str | None, default: Lang) -> Lang:
     """Arabic by default; English for readers whose Telegram speaks English."""
     if code and code.lower().startswith("en"):

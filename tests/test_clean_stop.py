@@ -20,9 +20,9 @@ from typing import cast
 from aiohttp import web
 
 from bot.context import AnyContext, Jobs
+from bot.standin import FakeTelegram, Fault, SentMessage, wait_until
 from storage import articles, chats, deliveries, open_database
 from storage.articles import NewArticle
-from bot.standin import FakeTelegram, Fault, SentMessage, wait_until
 
 ADMIN = 1001
 READERS = list(range(500_001, 500_301))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.standin import FakeTelegram
 from storage import open_database
 from tests.conftest import SEED_FILE
-from bot.standin import FakeTelegram
 
 SIDE = ("-wal", "-shm", "-journal")
 

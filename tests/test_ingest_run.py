@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import chats, open_database
 from bot.standin import FakeTelegram, wait_until
+from storage import chats, open_database
 
 ADMIN = 1001
 

@@ -8,8 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.conftest import SEEDS
 from bot.standin import FakeTelegram, wait_until
+from tests.conftest import SEEDS
 
 ADMIN = 1001
 READER = 2002

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings, load_settings
-from tests.conftest import ROOT, SEEDS
 from bot.standin import FakeTelegram
+from tests.conftest import ROOT, SEEDS
 
 #: Every int and float setting: one rule reads them all.
 NUMERIC = sorted(

@@ -22,8 +22,8 @@ from telegram.ext import ContextTypes, InlineQueryHandler
 
 from bot.__main__ import allowed_updates
 from bot.config import load_settings
-from tests.conftest import ROOT, SEEDS
 from bot.standin import JSON, FakeTelegram, Fault, wait_until
+from tests.conftest import ROOT, SEEDS
 from tests.test_settings_errors import newsbot
 
 READER = 2002

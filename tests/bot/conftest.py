@@ -12,9 +12,9 @@ from telegram import Update
 from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.context import AnyApplication, AnyContext, Deps
+from bot.standin import FakeTelegram, SentMessage
 from storage import deliveries
 from tests.conftest import SEEDS
-from bot.standin import FakeTelegram, SentMessage
 
 ADMIN = 1001
 READER = 2002

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.standin import SentMessage, wait_until
 from storage import articles, search
 from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
-from bot.standin import SentMessage, wait_until
 
 TITLE = "خبر منشور بالخطأ"
 CHANNEL = -1001234567890

@@ -16,9 +16,9 @@ from bot.config import Settings, load_settings
 from bot.delivery import deliver
 from bot.pacing import Limits, Pacer
 from bot.sender import Sender
+from bot.standin import FakeTelegram, Fault, SentMessage, wait_until
 from storage import Database, articles, chats, deliveries, open_database
 from storage.articles import NewArticle
-from bot.standin import FakeTelegram, Fault, SentMessage, wait_until
 
 ADMIN = 1001
 FAST = Limits(private_per_second=50, group_per_minute=3000, global_per_second=500, margin=0)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.standin import SentMessage, wait_until
 from storage import articles, deliveries, search
 from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
-from bot.standin import SentMessage, wait_until
 
 TITLE = "حريق في مستودع الميناء"
 BODY = "اندلع حريق صباح اليوم في مستودع."

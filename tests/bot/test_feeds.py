@@ -26,6 +26,7 @@ import pytest
 from bot import delivery, ingest
 from bot.config import Settings, load_settings
 from bot.context import AnyContext
+from bot.standin import FakeTelegram, SentMessage, wait_until
 from storage import articles, deliveries, feeds, search
 from storage.articles import Article
 from storage.feeds import Feed
@@ -33,7 +34,6 @@ from storage.ingest import service
 from storage.ingest.poll import PollResult
 from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
 from tests.feedserver import FeedServer, serve_site
-from bot.standin import FakeTelegram, SentMessage, wait_until
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HTML = "text/html; charset=utf-8"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.standin import wait_until
 from storage import articles, chats, deliveries
 from storage.articles import NewArticle
 from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
-from bot.standin import wait_until
 
 GROUP = -4001
 CHANNEL = -1001234567890

@@ -161,3 +161,24 @@ def test_a_digest_lists_titles_with_buttons_and_counts_what_it_does_not_list() -
     urls = [b.url for row in channel.keyboard.inline_keyboard for b in row]
     assert urls == ["https://t.me/newsbot?start=a3", "https://t.me/newsbot?start=a4"]
     assert "more in the archive" not in channel.text
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (1, "نتيجة واحدة"),
+        (2, "نتيجتان"),
+        (3, "3 نتائج"),
+        (10, "10 نتائج"),
+        (11, "11 نتيجة"),
+        (100, "100 نتيجة"),
+        (103, "103 نتائج"),
+    ],
+)
+def test_arabic_counts_take_their_cldr_plural_form(n: int, expected: str) -> None:
+    assert render.tn("ar", "results", n) == expected
+
+
+def test_english_counts_take_one_or_other() -> None:
+    assert render.tn("en", "results", 1) == "1 result"
+    assert render.tn("en", "articles", 20) == "20 articles"

@@ -8,10 +8,10 @@ import logging
 import pytest
 from telegram.ext import CallbackContext
 
+from bot.standin import wait_until
 from bot.strings import STRINGS
 from storage import articles
 from tests.bot.conftest import ADMIN, READER, Harness
-from bot.standin import wait_until
 
 GENERIC_ERROR = {STRINGS["error"]["ar"], STRINGS["error"]["en"]}
 

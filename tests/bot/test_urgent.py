@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import Settings
-from tests.bot.conftest import ADMIN, READER, Harness
 from bot.standin import FakeTelegram, wait_until
+from tests.bot.conftest import ADMIN, READER, Harness
 
 GROUP = -4001
 CHANNEL = -1001234567890
