@@ -280,7 +280,22 @@ async def _v8_follows(conn: aiosqlite.Connection) -> None:
 
 
 async def _v9_chat_settings(conn: aiosqlite.Connection) -> None:
-    """Per-chat quiet hours, digests and pause (issue 9)."""
+    """A chat's own choices: language, quiet hours, digest period, pause (issue 9)."""
+    await execute_script(
+        conn,
+        """
+        CREATE TABLE chat_settings (
+            chat_id     INTEGER PRIMARY KEY,   -- chats.id; moved along when a group migrates
+            language    TEXT CHECK (language IN ('ar', 'en')),  -- /language; NULL: automatic
+            quiet_start TEXT,                  -- 'HH:MM' in TIMEZONE; NULL: no quiet hours
+            quiet_end   TEXT,                  -- 'HH:MM'; the window may cross midnight
+            digest      TEXT NOT NULL DEFAULT 'off' CHECK (digest IN ('off', 'hourly', 'daily')),
+            digest_at   TEXT,                  -- 'HH:MM' of a daily digest
+            paused      INTEGER NOT NULL DEFAULT 0,  -- 1: nothing is queued for the chat
+            updated_at  TEXT NOT NULL
+        );
+        """,
+    )
 
 
 async def _v10_opens(conn: aiosqlite.Connection) -> None:
