@@ -1,4 +1,4 @@
-"""The command line: ``newsbot run | load | feeds | search | latest | backup``.
+"""The command line: ``newsbot run | console | load | feeds | search | latest | backup``.
 
 ``python -m bot`` does the same. ``run`` long-polls, or with WEBHOOK_URL set listens for
 Telegram's webhook calls (python-telegram-bot's ``webhooks`` extra).
@@ -121,6 +121,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the bot (needs BOT_TOKEN)")
+    console = sub.add_parser(
+        "console",
+        help="chat with the bot in this terminal: no token, no network",
+        description=(
+            "Chat with the bot in this terminal, without a token or a network: the same"
+            " handlers and start-up as run, against an in-process stand-in of Telegram. Each"
+            " line is a message from you (a reader in a private chat); #N presses button N of"
+            " the last message with buttons. The database is a new temporary file loaded from"
+            " SEEDS_DIR and deleted at the end (DATABASE_PATH is not touched); FEEDS are not"
+            " fetched. With standard input not a terminal, it prints the answers to each line"
+            " in order and exits 0 at the end of input."
+        ),
+    )
+    console.add_argument(
+        "--editor", action="store_true", help="be an editor (ADMIN_IDS): try /post and /stats"
+    )
+    console.add_argument(
+        "--lang",
+        choices=("ar", "en"),
+        help="your Telegram's language (default: none, so the bot uses DEFAULT_LANGUAGE)",
+    )
     load = sub.add_parser("load", help="load article files (.txt pages, .jsonl) and folders")
     load.add_argument(
         "--archive",
@@ -460,10 +481,26 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _console(args: argparse.Namespace) -> int:
+    """``newsbot console``; a failure is one line (exit 1), a bad setting goes to ``main``."""
+    from bot import console
+
+    options = console.Options(editor=args.editor, language=args.lang)
+    try:
+        return console.run(options, allowed_updates)
+    except (ConfigError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        print(f"newsbot console: stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging(verbose=args.command == "run")
     try:
+        if args.command == "console":  # its own settings: no BOT_TOKEN, a temporary database
+            return _console(args)
         settings = load_settings()
         if args.command == "backup":
             return _backup(settings, args.path)

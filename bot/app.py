@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import cast
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -17,15 +18,20 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
-from bot import delivery, ingest, sender
+from bot import delivery, ingest, schedule, sender
 from bot.config import Settings
 from bot.context import AnyApplication, AnyContext, Deps, install, lang
 from bot.handlers import admin, feeds_admin, reader, search, subscriptions
+from bot.handlers import follows as follows_handlers
+from bot.handlers import inline as inline_handlers
+from bot.handlers import settings as settings_handlers
+from bot.handlers import stats as stats_handlers
 from bot.handlers.common import stale_button
 from bot.render import t
 from bot.strings import COMMANDS
-from storage import deliveries, feeds, open_database
+from storage import chat_settings, deliveries, feeds, open_database
 from storage.ingest import service
 from storage.ingest.http import Fetcher
 
@@ -40,6 +46,7 @@ async def _post_init(application: AnyApplication) -> None:
     fetcher = Fetcher(user_agent=service.user_agent(application.bot.username))
     deps = Deps(settings=settings, db=db, sender=outbox, fetcher=fetcher)
     install(application, deps)
+    deps.languages.update(await chat_settings.languages(db))
     doubtful = await deliveries.recover_in_flight(db)
     if doubtful:
         logger.warning("%d sends were in flight at the last stop; they will be retried", doubtful)
@@ -51,6 +58,8 @@ async def _post_init(application: AnyApplication) -> None:
             [BotCommand(name, text) for name, text in commands],
             language_code=None if language == settings.default_language else language,
         )
+    # Scheduled posts whose time came while the bot was down go out now.
+    await schedule.publish_due_drafts(application.bot, deps)
     await deliveries.enqueue_new(db, settings.push_policy())  # what arrived while it was down
     outbox.start()
     job_queue = application.job_queue
@@ -68,6 +77,12 @@ async def _post_init(application: AnyApplication) -> None:
         interval=settings.feed_interval_seconds,
         first=0,
         name=ingest.JOB_NAME,
+    )
+    job_queue.run_repeating(
+        # Scheduled posts, each out within CHECK_EVERY (or the push interval) of its time.
+        deps.jobs.guard(schedule.publish_due),
+        interval=min(settings.push_interval_seconds, schedule.CHECK_EVERY),
+        name=schedule.JOB_NAME,
     )
 
 
@@ -123,12 +138,20 @@ async def _not_text(update: Update, context: AnyContext) -> None:
         await context.bot.send_message(chat.id, t(lang(update, context), "text_only"))
 
 
-def build_application(settings: Settings) -> AnyApplication:
-    """The bot, ready to ``run_polling``; the database opens in ``post_init``."""
+def build_application(
+    settings: Settings, transport: Callable[[], BaseRequest] | None = None
+) -> AnyApplication:
+    """The bot, ready to ``run_polling``; the database opens in ``post_init``.
+
+    ``transport`` makes the bot's two HTTP clients (its calls, and getUpdates) instead of
+    PTB's own: ``newsbot console`` talks to an in-process stand-in that way.
+    """
+    builder = ApplicationBuilder()
+    if transport is not None:
+        builder = builder.request(transport()).get_updates_request(transport())
     application = cast(
         AnyApplication,
-        ApplicationBuilder()
-        .token(settings.token())
+        builder.token(settings.token())
         .base_url(settings.telegram_api_url)
         .defaults(
             Defaults(
@@ -156,8 +179,12 @@ def build_application(settings: Settings) -> AnyApplication:
     # Order matters: commands first, the private plain-text search last.
     reader.register(application)
     admin.register(application)
+    stats_handlers.register(application)
     feeds_admin.register(application)
     subscriptions.register(application)
+    follows_handlers.register(application)
+    settings_handlers.register(application)
+    inline_handlers.register(application)  # inline queries: no clash with messages
     search.register(application)
     # Any button left unmatched (an old version's, a forged one) is answered, never left spinning.
     application.add_handler(CallbackQueryHandler(stale_button))

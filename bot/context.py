@@ -105,6 +105,9 @@ class Deps:
     sender: Sender
     fetcher: Fetcher
     jobs: Jobs = field(default_factory=Jobs)
+    #: Chats' /language choices (storage.chat_settings), loaded at start and kept up to date
+    #: by /language, so that ``lang`` needs no database read.
+    languages: dict[int, Lang] = field(default_factory=dict)
 
 
 def install(application: AnyApplication, deps: Deps) -> None:
@@ -116,9 +119,16 @@ def deps(context: AnyContext) -> Deps:
 
 
 def lang(update: object, context: AnyContext) -> Lang:
-    """The reader's language: English when their Telegram speaks it, else the default."""
-    default = deps(context).settings.default_language
-    if isinstance(update, Update) and update.effective_user is not None:
+    """The chat's language: its /language choice if it made one; else English when the
+    reader's Telegram speaks it, else the default."""
+    d = deps(context)
+    default = d.settings.default_language
+    if not isinstance(update, Update):
+        return default
+    chat = update.effective_chat
+    if chat is not None and chat.id in d.languages:
+        return d.languages[chat.id]
+    if update.effective_user is not None:
         return language_for(update.effective_user.language_code, default)
     return default
 

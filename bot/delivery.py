@@ -15,11 +15,14 @@ import html
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from telegram import Bot
+from telegram import Message as TgMessage
 from telegram.constants import MessageLimit
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot import render
 from bot.config import Settings
@@ -48,9 +51,19 @@ def _plain(text: str) -> str:
 
 
 async def _render(
-    bot: Bot, db: Database, settings: Settings, item: Due, article_ids: Sequence[int]
+    bot: Bot,
+    db: Database,
+    settings: Settings,
+    item: Due,
+    article_ids: Sequence[int],
+    *,
+    photo: bool = True,
 ) -> render.Message | None:
-    """The message for ``article_ids`` in the item's chat: one article, or a digest list."""
+    """The message for ``article_ids`` in the item's chat: one article, or a digest list.
+
+    An article with an image is a photo (``photo`` False: the text version, for a photo
+    Telegram would not take, or a copy that went out as text).
+    """
     found = [a for a in [await articles.get(db, i) for i in article_ids] if a is not None]
     if not found:
         return None
@@ -58,7 +71,7 @@ async def _render(
     private = item.kind == "private"
     if item.digest is None:
         return render.push_message(
-            found[0],
+            found[0] if photo else replace(found[0], image=None),
             language,
             bot.username or "",
             private=private,
@@ -66,8 +79,57 @@ async def _render(
             urgent=_urgent(item),
         )
     return render.digest_message(
-        found, language, bot.username or "", private, settings.tz(), more=item.digest_more
+        found,
+        language,
+        bot.username or "",
+        private,
+        settings.tz(),
+        more=item.digest_more,
+        # storage.deliveries.group_held gives what quiet hours or a digest held negative ids.
+        held=item.digest < 0,
     )
+
+
+#: sendMessage options a photo does not take (and photo options a text does not).
+_TEXT_ONLY = frozenset({"link_preview_options", "entities"})
+_PHOTO_ONLY = frozenset({"caption_entities", "has_spoiler", "show_caption_above_media"})
+#: Options that belong to the first message only, not to a caption's follow-ups.
+_FIRST_ONLY = frozenset({"reply_parameters", "reply_to_message_id", "message_effect_id"})
+
+
+async def _send_one(bot: Bot, chat_id: int, message: render.Message, **kwargs: Any) -> TgMessage:
+    """One message as it stands: a photo with its caption, or a text."""
+    if message.photo is None:
+        kwargs = {k: v for k, v in kwargs.items() if k not in _PHOTO_ONLY}
+        return await bot.send_message(
+            chat_id, message.text, reply_markup=message.keyboard, **kwargs
+        )
+    kwargs = {k: v for k, v in kwargs.items() if k not in _TEXT_ONLY}
+    return await bot.send_photo(
+        chat_id,
+        message.photo,
+        caption=message.text or None,
+        reply_markup=message.keyboard,
+        **kwargs,
+    )
+
+
+async def send_rendered(
+    bot: Bot, chat_id: int, message: render.Message, **kwargs: Any
+) -> TgMessage:
+    """Send a rendered message: its text, or its photo with the caption kept within
+    Telegram's 1,024 characters and what did not fit following as text messages.
+
+    ``kwargs`` go to each request (parse_mode, disable_notification, …; those that only a
+    text or only a photo takes go where they apply). Returns the main message: the photo
+    (which carries the keyboard), or the text.
+    """
+    main, *rest = render.caption_parts(message)
+    sent = await _send_one(bot, chat_id, main, **kwargs)
+    later = {k: v for k, v in kwargs.items() if k not in _FIRST_ONLY}
+    for follow in rest:
+        await _send_one(bot, chat_id, follow, **later)
+    return sent
 
 
 def _urgent(item: Due) -> bool:
@@ -114,11 +176,11 @@ async def deliver(
     while True:
         try:
             # Only breaking news rings; readers mute a bot whose every article does.
-            sent = await bot.send_message(
+            sent = await _send_one(
+                bot,
                 chat_id,
-                text,
+                replace(message, text=text),
                 parse_mode=parse_mode,
-                reply_markup=message.keyboard,
                 disable_notification=not _urgent(item),
             )
         except TelegramError as exc:
@@ -128,6 +190,13 @@ async def deliver(
                 await chats.migrate_chat(db, chat_id, action.new_chat_id)
                 chat_id, moved = action.new_chat_id, True
                 continue
+            if message.photo is not None and action.kind in (Kind.REPAIR, Kind.FAIL):
+                # A feed's image Telegram cannot fetch, say: the article goes out as text.
+                logger.warning("photo of article %s refused (%s): sent as text", ids[0], exc)
+                as_text = await _render(bot, db, settings, item, ids, photo=False)
+                if as_text is not None:
+                    message, text = as_text, as_text.text
+                    continue
             if action.kind is Kind.REPAIR and not repaired:
                 logger.warning("article %s refused (%s): resent as plain text", ids[0], exc)
                 text, parse_mode, repaired = _plain(text), None, True
@@ -206,13 +275,18 @@ async def _edit(
         await deliveries.mark_edited(db, item.article_id, chat_id, item.edit_due, "deleted")
         return Result(Outcome.FAILED)
     try:
-        await bot.edit_message_text(
-            message.text,
-            chat_id=chat_id,
-            message_id=message_id,
-            parse_mode="HTML",
-            reply_markup=message.keyboard,
-        )
+        try:
+            await _edit_one(bot, chat_id, message_id, message)
+        except BadRequest as exc:
+            if message.photo is None or _NO_CAPTION not in exc.message.lower():
+                raise
+            # The copy went out as text (Telegram did not take its photo): edit it as text.
+            as_text = await _render(
+                bot, db, settings, item, shown or [item.article_id], photo=False
+            )
+            if as_text is None:
+                raise
+            await _edit_one(bot, chat_id, message_id, as_text)
     except TelegramError as exc:
         action = classify(exc, attempts=item.attempts + 1, retry_base=retry_base)
         if (later := _later(action)) is not None:
@@ -233,6 +307,30 @@ async def _edit(
     return Result(Outcome.SENT, delivered=True)
 
 
+#: Telegram's refusal of editMessageCaption on a message that is a text.
+_NO_CAPTION = "there is no caption in the message to edit"
+
+
+async def _edit_one(bot: Bot, chat_id: int, message_id: int, message: render.Message) -> None:
+    """Edit a delivered copy in place: its caption when it is a photo, else its text."""
+    if message.photo is None:
+        await bot.edit_message_text(
+            message.text,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode="HTML",
+            reply_markup=message.keyboard,
+        )
+        return
+    await bot.edit_message_caption(
+        chat_id=chat_id,
+        message_id=message_id,
+        caption=message.text,
+        parse_mode="HTML",
+        reply_markup=message.keyboard,
+    )
+
+
 async def _gone(bot: Bot, db: Database, settings: Settings, chat_id: int, reason: str) -> Result:
     """The chat refuses the bot: deactivate it (what it was owed is skipped) and tell editors."""
     logger.info("chat %s refuses the bot (%s): subscription deactivated", chat_id, reason)
@@ -248,6 +346,13 @@ async def enqueue_and_wake(context: AnyContext) -> None:
     added = await deliveries.enqueue_new(d.db, d.settings.push_policy())
     if added:
         logger.info("queued %d deliveries", added)
+    # Quiet hours or a digest period that ended: what waited goes now, as one digest.
+    clock, tz = d.sender.clock(), d.settings.tz()
+    await deliveries.group_held(d.db, now=clock, tz=tz)
     # Re-reading an unchanged outbox every tick would only stall the loop: only when owed.
-    if added or await deliveries.corrections_owed(d.db):
+    if (
+        added
+        or await deliveries.corrections_owed(d.db)
+        or await deliveries.released(d.db, now=clock, tz=tz)
+    ):
         d.sender.wake()

@@ -8,14 +8,18 @@ from telegram import Bot
 
 from bot.config import Settings
 from bot.strings import Lang, language_for
-from storage import chats
+from storage import chat_settings, chats
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
 
 
 async def editor_language(db: Database, settings: Settings, editor_id: int) -> Lang:
-    """The editor's own language when their private chat told us, else the default."""
+    """The editor's own language, as the handlers answer them: their private chat's /language
+    choice, else what their Telegram told us, else the default."""
+    chosen = (await chat_settings.get(db, editor_id)).language
+    if chosen is not None:
+        return chosen
     chat = await chats.get_chat(db, editor_id)
     return language_for(chat.language if chat else None, settings.default_language)
 

@@ -26,7 +26,7 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
@@ -128,6 +128,8 @@ class Sender:
         self.edited = 0
         self.deleted = 0
         self.throttled = 0
+        #: The wall clock that quiet hours and digest periods are judged by (tests set it).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -195,7 +197,10 @@ class Sender:
         now_wall = datetime.now(UTC)
         now = time.monotonic()
         touched: set[int] = set()
-        for item in await deliveries.pending(self.db):
+        # What quiet hours and digests hold is gathered into one digest before it is read.
+        clock, tz = self.clock(), self.settings.tz()
+        await deliveries.group_held(self.db, now=clock, tz=tz)
+        for item in await deliveries.pending(self.db, now=clock, tz=tz):
             key = _key(item)
             if key in self._known:
                 continue

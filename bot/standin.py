@@ -3,6 +3,10 @@
 It speaks real HTTP on 127.0.0.1, so python-telegram-bot talks to it as it talks to Telegram,
 and it refuses what Telegram refuses: malformed HTML, texts that are too long, bad buttons,
 blocked users, kicked bots, migrated groups and (when asked to) flooding.
+
+It also answers in-process, without sockets (``FakeTelegram.call`` and ``InProcessRequest``,
+a python-telegram-bot transport): ``newsbot console`` runs on that. aiohttp is only a test
+dependency, so it is imported only where the HTTP server starts.
 """
 
 from __future__ import annotations
@@ -18,18 +22,37 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.request import BaseRequest, RequestData
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 JSON = dict[str, Any]
 
-__all__ = ["ApiError", "FakeTelegram", "Fault", "Request", "SentMessage", "wait_until"]
+__all__ = [
+    "ApiError",
+    "FakeTelegram",
+    "Fault",
+    "InProcessRequest",
+    "Request",
+    "SentMessage",
+    "wait_until",
+]
 
 MAX_TEXT_UTF16 = 4096
+MAX_CAPTION_UTF16 = 1024
+#: Telegram lets a bot delete a message only this long after it was sent.
+DELETE_WITHIN_SECONDS = 48 * 3600
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER = 200
+MAX_INLINE_RESULTS = 50
+MAX_INLINE_ID_BYTES = 64
+MAX_INLINE_OFFSET_BYTES = 64
 MAX_BUTTONS = 100
 
 CHAT_TYPES = frozenset({"private", "group", "supergroup", "channel"})
@@ -113,6 +136,10 @@ STRING_PARAMS = frozenset(
         "title",
         "secret_token",
         "ip_address",
+        "next_offset",
+        "inline_query_id",
+        "caption",
+        "photo",
     }
 )
 # Fields carrying a JSON-serialized object or array, even in a JSON body.
@@ -124,6 +151,9 @@ JSON_PARAMS = {
     "commands": "can't parse commands JSON object",
     "scope": "can't parse BotCommandScope JSON object",
     "allowed_updates": "can't parse allowed updates JSON object",
+    "results": "can't parse inline query results JSON object",
+    "button": "can't parse inline query results button JSON object",
+    "caption_entities": "can't parse entities JSON object",
 }
 
 NOT_MODIFIED = (
@@ -277,6 +307,12 @@ class SentMessage:
     link_preview_options: JSON | None = None
     disable_notification: bool = False
     protect_content: bool = False
+    #: A photo (sendPhoto): the file_id Telegram knows it by; ``text`` is then its caption
+    #: ("" for none) and ``entities`` the caption's.
+    photo: str | None = None
+    #: The URL the photo was sent by, or the bytes uploaded for it (else a file_id was sent).
+    photo_url: str | None = None
+    photo_upload: bytes | None = None
 
     def buttons(self) -> list[list[JSON]]:
         """The inline keyboard rows, or []."""
@@ -308,6 +344,26 @@ class SentMessage:
             for e in self.entities
             if e["type"] == "text_link"
         ]
+
+
+class Upload(str):
+    """A file uploaded in a multipart request: reads as ``<file NAME>``, keeps its bytes."""
+
+    data: bytes
+    content_type: str
+
+    def __new__(cls, filename: str, data: bytes, content_type: str = "") -> Upload:
+        self = super().__new__(cls, f"<file {filename}>")
+        self.data = data
+        self.content_type = content_type
+        return self
+
+
+def _is_upload(value: object) -> bool:
+    return isinstance(value, str) and value.startswith("<file ") and value.endswith(">")
+
+
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"RIFF")
 
 
 @dataclass
@@ -648,6 +704,42 @@ def _check_inline_button(button: Any) -> None:
         _check_url(button["url"])
 
 
+def _check_inline_result(
+    result: Any, seen: set[str], parse_text: Callable[[JSON], tuple[str, str, list[JSON], Any]]
+) -> None:
+    """One result of answerInlineQuery (articles and their text message, as newsbot sends)."""
+    if not isinstance(result, dict) or not isinstance(result.get("type"), str):
+        raise _bad("can't parse inline query result: Can't find field \"type\"")
+    result_id = result.get("id")
+    if not isinstance(result_id, str) or not result_id:
+        raise _bad("RESULT_ID_EMPTY")
+    if len(result_id.encode("utf-8")) > MAX_INLINE_ID_BYTES:
+        raise _bad("RESULT_ID_INVALID")
+    if result_id in seen:
+        raise _bad("RESULT_ID_DUPLICATE")
+    seen.add(result_id)
+    if result["type"] != "article":
+        return
+    title = result.get("title")
+    if not isinstance(title, str):
+        raise _bad("can't parse inline query result: Can't find field \"title\"")
+    if not title.strip():
+        raise _bad("RESULT_TITLE_EMPTY")
+    content = result.get("input_message_content")
+    if not isinstance(content, dict):
+        raise _bad("can't parse inline query result: Can't find field \"input_message_content\"")
+    if "message_text" in content:
+        try:
+            parse_text({"text": content["message_text"], "parse_mode": content.get("parse_mode")})
+        except ApiError as exc:
+            if exc.description.endswith("message text is empty"):
+                raise _bad("MESSAGE_EMPTY") from None
+            if exc.description.endswith("message is too long"):
+                raise _bad("MESSAGE_TOO_LONG") from None
+            raise
+    _check_markup(result.get("reply_markup"), inline_only=True)
+
+
 def _check_markup(markup: Any, *, inline_only: bool) -> JSON | None:
     """Validate reply_markup; return what the message keeps (an inline keyboard or None)."""
     if markup is None:
@@ -739,10 +831,12 @@ class FakeTelegram:
         token: str = "123456:TEST-TOKEN",
         bot_id: int = 123456,
         bot_username: str = "newsbot_test_bot",
+        bot_name: str = "NewsBot Test",
     ) -> None:
         self.token = token
         self.bot_id = bot_id
         self.bot_username = bot_username
+        self.bot_name = bot_name
         self.base_url = ""
         self.port = 0
         self.sent: list[SentMessage] = []
@@ -756,6 +850,9 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], SentMessage] = {}
         self._user_messages: dict[tuple[int, int], JSON] = {}
         self._callbacks: dict[str, bool] = {}
+        #: inline query id -> answered already; and every answerInlineQuery accepted.
+        self._inline_queries: dict[str, bool] = {}
+        self.inline_answers: list[JSON] = []
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._injections: list[_Injection] = []
         self._limits: _Limits | None = None
@@ -779,6 +876,11 @@ class FakeTelegram:
         self.pinned: dict[int, int] = {}
         #: (chat, message) of every message deleted with deleteMessage.
         self.deleted: list[tuple[int, int]] = []
+        #: Photo URLs Telegram cannot fetch: sendPhoto by one of them is refused.
+        self.unreachable_urls: set[str] = set()
+        #: The file_ids of photos Telegram knows (sent by users or by the bot).
+        self._file_ids: set[str] = set()
+        self._next_file = 1
         for name, handler in (
             ("getMe", self._get_me),
             ("getUpdates", self._get_updates),
@@ -790,8 +892,11 @@ class FakeTelegram:
             ("deleteMyCommands", self._delete_my_commands),
             ("sendMessage", self._send_message),
             ("editMessageText", self._edit_message_text),
+            ("sendPhoto", self._send_photo),
+            ("editMessageCaption", self._edit_message_caption),
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
             ("answerCallbackQuery", self._answer_callback_query),
+            ("answerInlineQuery", self._answer_inline_query),
             ("pinChatMessage", self._pin_chat_message),
             ("deleteMessage", self._delete_message),
             ("getChat", self._get_chat),
@@ -806,6 +911,8 @@ class FakeTelegram:
 
     async def start(self) -> None:
         """Listen on 127.0.0.1 on a free port."""
+        from aiohttp import web  # a test dependency: only the HTTP server needs it
+
         if self._runner is not None:
             raise RuntimeError("the stand-in is already running")
         self._updates_changed = asyncio.Event()
@@ -974,6 +1081,34 @@ class FakeTelegram:
         self._user_messages[(chat_id, message["message_id"])] = message
         return self._new_update("message", message)
 
+    def photo_update(
+        self,
+        chat_id: int,
+        user_id: int,
+        caption: str = "",
+        *,
+        file_id: str | None = None,
+        language_code: str | None = None,
+    ) -> JSON:
+        """A user sends a photo (with a caption) in a chat; the update is queued and returned.
+
+        The photo's file_id (``file_id``, or a new one) is known to the stand-in from then on,
+        so the bot may send it again; as on Telegram, a command in a caption is a
+        ``caption_entities`` bot_command (PTB's CommandHandler reads only texts).
+        """
+        update = self.message_update(chat_id, user_id, caption, language_code=language_code)
+        message: JSON = update["message"]
+        del message["text"]
+        entities = message.pop("entities", None)
+        if caption:
+            message["caption"] = caption
+        if entities:
+            message["caption_entities"] = entities
+        file_id = file_id or self._new_file_id()
+        self._file_ids.add(file_id)
+        message["photo"] = self._photo_sizes(file_id)
+        return update
+
     def channel_post_update(self, chat_id: int, text: str) -> JSON:
         """A post appears in a channel; the update is queued and returned."""
         chat = self._known_chat(chat_id)
@@ -989,6 +1124,40 @@ class FakeTelegram:
         }
         self._user_messages[(chat_id, message["message_id"])] = message
         return self._new_update("channel_post", message)
+
+    def inline_query_update(
+        self,
+        user_id: int,
+        query: str,
+        *,
+        offset: str = "",
+        chat_type: str | None = "sender",
+        language_code: str | None = None,
+    ) -> JSON:
+        """A user types ``@bot query`` in a chat (``offset``: scrolled to the next page)."""
+        query_id = str(5_000_000_000_000_000 + self._next_callback_id)
+        self._next_callback_id += 1
+        self._inline_queries[query_id] = False
+        inline: JSON = {
+            "id": query_id,
+            "from": self._user_json(user_id, language_code),
+            "query": query,
+            "offset": offset,
+        }
+        if chat_type is not None:
+            inline["chat_type"] = chat_type
+        return self._new_update("inline_query", inline)
+
+    def chosen_inline_result_update(
+        self, user_id: int, result_id: str, query: str = "", *, language_code: str | None = None
+    ) -> JSON:
+        """A user picked one of the bot's inline results (sent when inline feedback is on)."""
+        chosen: JSON = {
+            "result_id": result_id,
+            "from": self._user_json(user_id, language_code),
+            "query": query,
+        }
+        return self._new_update("chosen_inline_result", chosen)
 
     def callback_update(
         self,
@@ -1122,17 +1291,50 @@ class FakeTelegram:
     # -- HTTP ---------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
-        name = request.match_info["method"]
+        from aiohttp import web
+
+        status, body, record = await self._answer(
+            request.match_info["method"],
+            request.match_info["token"],
+            lambda: self._read_params(request),
+        )
+        transport = request.transport
+        record.status = 499 if transport is None or transport.is_closing() else status
+        return web.json_response(body, status=status)
+
+    async def call(self, method: str, params: JSON, token: str | None = None) -> tuple[int, JSON]:
+        """Answer one Bot API call in-process, as over HTTP: the status and the JSON body.
+
+        ``params`` as a form carries them (strings, objects JSON-encoded) or already decoded;
+        ``token`` defaults to the stand-in's own.
+        """
+
+        async def read() -> JSON:
+            return {
+                key: _decode_form_value(key, value) if isinstance(value, str) else value
+                for key, value in params.items()
+            }
+
+        status, body, record = await self._answer(
+            method, self.token if token is None else token, read
+        )
+        record.status = status
+        return status, body
+
+    async def _answer(
+        self, name: str, token: str, read_params: Callable[[], Awaitable[JSON]]
+    ) -> tuple[int, JSON, Request]:
+        """One call, whatever carried it: (status, body, the recorded request)."""
         entry = self._handlers.get(name.lower())
         record = Request(entry[0] if entry else name, {})
         self.requests.append(record)
         try:
             params_error: ApiError | None = None
             try:
-                record.params = await self._read_params(request)
+                record.params = await read_params()
             except ApiError as exc:
                 params_error = exc
-            if request.match_info["token"] != self.token:
+            if token != self.token:
                 raise ApiError(401, "Unauthorized")
             if entry is None:
                 raise ApiError(404, "Not Found")
@@ -1149,9 +1351,7 @@ class FakeTelegram:
             status = 500
             record.error = f"Internal Server Error: stand-in failed with {exc!r}"
             body = ApiError(status, record.error).body()
-        transport = request.transport
-        record.status = 499 if transport is None or transport.is_closing() else status
-        return web.json_response(body, status=status)
+        return status, body, record
 
     async def _read_params(self, request: web.Request) -> JSON:
         params: JSON = {}
@@ -1177,7 +1377,7 @@ class FakeTelegram:
                 elif isinstance(item, bytes | bytearray):
                     params[key] = _decode_form_value(key, item.decode("utf-8", "replace"))
                 else:
-                    params[key] = f"<file {item.filename}>"
+                    params[key] = Upload(item.filename, item.file.read(), item.content_type)
         return params
 
     async def _run(self, method: str, handler: Handler, params: JSON) -> Any:
@@ -1349,7 +1549,59 @@ class FakeTelegram:
 
     async def _edit_message_text(self, params: JSON) -> JSON:
         message = self._message_to_edit(params)
+        if message.photo is not None:
+            raise _bad("there is no text in the message to edit")
         raw, text, entities, mode = self._parse_text(params)
+        markup = _check_markup(params.get("reply_markup"), inline_only=True)
+        if (
+            text == message.text
+            and entities == message.entities
+            and markup == message.reply_markup
+        ):
+            raise _bad(NOT_MODIFIED)
+        self._check_limits(message.chat_id)
+        self._record_hit(message.chat_id)
+        message.raw, message.text, message.entities = raw, text, entities
+        message.parse_mode, message.reply_markup = mode, markup
+        message.edits += 1
+        message.edit_date = int(time.time())
+        return self._message_json(message)
+
+    async def _send_photo(self, params: JSON) -> JSON:
+        chat = self._resolve_chat(params.get("chat_id"))
+        self._check_can_write(chat)
+        file_id, url, upload = self._photo_input(params.get("photo"))
+        raw, text, entities, mode = self._parse_caption(params)
+        markup = _check_markup(params.get("reply_markup"), inline_only=False)
+        self._check_reply(chat, params)
+        self._check_limits(chat.id)
+        message = SentMessage(
+            chat_id=chat.id,
+            message_id=self._take_message_id(chat),
+            text=text,
+            raw=raw,
+            parse_mode=mode,
+            entities=entities,
+            reply_markup=markup,
+            date=int(time.time()),
+            message_thread_id=_as_int(params.get("message_thread_id")),
+            disable_notification=_as_bool(params.get("disable_notification", False)),
+            protect_content=_as_bool(params.get("protect_content", False)),
+            photo=file_id,
+            photo_url=url,
+            photo_upload=upload,
+        )
+        self._file_ids.add(file_id)
+        self._record_hit(chat.id)
+        self._messages[(chat.id, message.message_id)] = message
+        self.sent.append(message)
+        return self._message_json(message)
+
+    async def _edit_message_caption(self, params: JSON) -> JSON:
+        message = self._message_to_edit(params)
+        if message.photo is None:
+            raise _bad("there is no caption in the message to edit")
+        raw, text, entities, mode = self._parse_caption(params)
         markup = _check_markup(params.get("reply_markup"), inline_only=True)
         if (
             text == message.text
@@ -1380,6 +1632,9 @@ class FakeTelegram:
         message_id = _as_int(params.get("message_id"))
         key = (chat.id, message_id if message_id is not None else 0)
         if key in self._messages:  # the bot's own message
+            # As on Telegram, only within 48 hours of sending (a test ages it through .date).
+            if time.time() - self._messages[key].date >= DELETE_WITHIN_SECONDS:
+                raise _bad("message can't be deleted")
             del self._messages[key]
         elif key in self._user_messages:
             if chat.type != "private":
@@ -1408,6 +1663,49 @@ class FakeTelegram:
             ):
                 raise _bad("not enough rights to manage pinned messages in the chat")
         self.pinned[chat.id] = message_id
+        return True
+
+    async def _answer_inline_query(self, params: JSON) -> bool:
+        """Refuses what Telegram refuses: an unknown or answered query, over 50 results,
+        result ids empty, over 64 bytes or repeated, an article without a title, a message
+        text empty, over 4096 or bad HTML, a next_offset over 64 bytes, a bad start button."""
+        query_id = str(params.get("inline_query_id", ""))
+        if query_id not in self._inline_queries:
+            raise _bad("QUERY_ID_INVALID")
+        if self._inline_queries[query_id]:
+            raise _bad(CALLBACK_TOO_OLD)
+        results = params.get("results")
+        if not isinstance(results, list):
+            raise _bad("can't parse inline query results JSON object")
+        if len(results) > MAX_INLINE_RESULTS:
+            raise _bad("RESULTS_TOO_MUCH")
+        seen: set[str] = set()
+        for result in results:
+            _check_inline_result(result, seen, self._parse_text)
+        offset = params.get("next_offset", "")
+        if not isinstance(offset, str) or len(offset.encode("utf-8")) > MAX_INLINE_OFFSET_BYTES:
+            raise _bad("NEXT_OFFSET_INVALID")
+        cache_time = params.get("cache_time")
+        if cache_time is not None and (_as_int(cache_time) is None or int(cache_time) < 0):
+            raise _bad("can't parse cache_time")
+        button = params.get("button")
+        if button is not None:
+            start = button.get("start_parameter") if isinstance(button, dict) else None
+            if not isinstance(button, dict) or not str(button.get("text", "")).strip():
+                raise _bad("can't parse inline query results button JSON object")
+            if start is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", str(start)):
+                raise _bad("START_PARAM_INVALID")
+        self._inline_queries[query_id] = True
+        self.inline_answers.append(
+            {
+                "inline_query_id": query_id,
+                "results": results,
+                "next_offset": offset,
+                "cache_time": _as_int(cache_time),
+                "is_personal": _as_bool(params.get("is_personal", False)),
+                "button": button,
+            }
+        )
         return True
 
     async def _answer_callback_query(self, params: JSON) -> bool:
@@ -1598,6 +1896,68 @@ class FakeTelegram:
             raise _bad("message is too long")
         return raw, text, entities, mode
 
+    def _parse_caption(self, params: JSON) -> tuple[str, str, list[JSON], str | None]:
+        """A photo's caption as ``_parse_text`` parses a text: empty is allowed (no caption),
+        and the limit is 1,024 UTF-16 units after entity parsing."""
+        raw = params.get("caption")
+        mode = params.get("parse_mode") or None
+        if raw is None or raw == "":
+            return "", "", [], mode if isinstance(mode, str) else None
+        as_text: JSON = {"text": raw, "parse_mode": params.get("parse_mode")}
+        if params.get("caption_entities") is not None:
+            as_text["entities"] = params["caption_entities"]
+        try:
+            raw, text, entities, mode = self._parse_text(as_text)
+        except ApiError as exc:
+            if exc.description.endswith("message text is empty"):  # only blanks: no caption
+                return str(raw), "", [], mode if isinstance(mode, str) else None
+            if exc.description.endswith("message is too long"):
+                raise _bad("message caption is too long") from None
+            raise
+        if utf16_len(text) > MAX_CAPTION_UTF16:
+            raise _bad("message caption is too long")
+        return raw, text, entities, mode
+
+    def _photo_input(self, value: Any) -> tuple[str, str | None, bytes | None]:
+        """The ``photo`` of a sendPhoto: (its file_id, the URL it came by, the bytes uploaded).
+
+        A file_id must be one Telegram knows; a URL must be http(s) and reachable
+        (``unreachable_urls``); an upload must be an image.
+        """
+        if value is None or value == "":
+            raise _bad("there is no photo in the request")
+        if isinstance(value, Upload):
+            if not value.data.startswith(_IMAGE_MAGIC):
+                raise _bad("IMAGE_PROCESS_FAILED")
+            return self._new_file_id(), None, value.data
+        if _is_upload(value):  # in-process: the transport keeps no bytes
+            return self._new_file_id(), None, b""
+        if not isinstance(value, str):
+            raise _bad("wrong file identifier/HTTP URL specified")
+        if urlsplit(value).scheme.lower() in ("http", "https"):
+            if value in self.unreachable_urls:
+                raise _bad("failed to get HTTP URL content")
+            return self._new_file_id(), value, None
+        if value not in self._file_ids:
+            raise _bad("wrong file identifier/HTTP URL specified")
+        return value, None, None
+
+    def _new_file_id(self) -> str:
+        file_id = f"AgACAgIAAxkBAAI{self._next_file:08d}"
+        self._next_file += 1
+        return file_id
+
+    def _photo_sizes(self, file_id: str) -> list[JSON]:
+        return [
+            {
+                "file_id": file_id,
+                "file_unique_id": "AQAD" + file_id[-8:],
+                "width": 1280,
+                "height": 720,
+                "file_size": 65536,
+            }
+        ]
+
     def _message_to_edit(self, params: JSON) -> SentMessage:
         if params.get("inline_message_id") is not None:
             raise _bad("MESSAGE_ID_INVALID (the stand-in has no inline messages)")
@@ -1669,7 +2029,7 @@ class FakeTelegram:
         return {
             "id": self.bot_id,
             "is_bot": True,
-            "first_name": "NewsBot Test",
+            "first_name": self.bot_name,
             "username": self.bot_username,
         }
 
@@ -1700,13 +2060,20 @@ class FakeTelegram:
             data["sender_chat"] = chat_json
         else:
             data["from"] = self._bot_user()
-        data.update({"chat": chat_json, "date": message.date, "text": message.text})
+        data.update({"chat": chat_json, "date": message.date})
+        if message.photo is None:
+            data["text"] = message.text
+        else:
+            data["photo"] = self._photo_sizes(message.photo)
+            if message.text:
+                data["caption"] = message.text
         if message.message_thread_id is not None:
             data["message_thread_id"] = message.message_thread_id
         if message.edit_date is not None:
             data["edit_date"] = message.edit_date
         if message.entities:
-            data["entities"] = [dict(e) for e in message.entities]
+            key = "entities" if message.photo is None else "caption_entities"
+            data[key] = [dict(e) for e in message.entities]
         if message.link_preview_options is not None:
             data["link_preview_options"] = dict(message.link_preview_options)
         if message.reply_markup is not None:
@@ -1774,3 +2141,66 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
             name = getattr(predicate, "__qualname__", repr(predicate))
             raise AssertionError(f"condition {name} did not hold within {timeout} s")
         await asyncio.sleep(0.01)
+
+
+# ---------------------------------------------------------------------------------------------
+# In-process transport
+
+#: Called after each in-process call: (method, params as sent, status, JSON body).
+Observer = Callable[[str, JSON, int, JSON], None]
+
+
+class InProcessRequest(BaseRequest):
+    """python-telegram-bot's transport to a FakeTelegram in the same process: no sockets.
+
+    Each request goes to ``FakeTelegram.call`` with its parameters as a form would carry them
+    (uploaded files become ``Upload``s with their bytes), and PTB reads the answer as it reads
+    Telegram's.
+    """
+
+    def __init__(self, telegram: FakeTelegram, observer: Observer | None = None) -> None:
+        self.telegram = telegram
+        self.observer = observer
+        #: Calls answered so far and calls not yet answered (the console waits for quiet).
+        self.answered = 0
+        self.in_flight = 0
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        # ".../bot<TOKEN>/<method>", whatever the base URL before the token.
+        prefix, _, name = url.rpartition("/")
+        token = self.telegram.token if prefix.endswith(self.telegram.token) else prefix
+        params: JSON = {}
+        if request_data is not None:
+            params.update(request_data.json_parameters)
+            if request_data.contains_files:
+                for key, (filename, content, mimetype) in request_data.multipart_data.items():
+                    data = content if isinstance(content, bytes) else content.read()
+                    params.setdefault(key, Upload(filename or key, data, mimetype))
+        self.in_flight += 1
+        try:
+            status, body = await self.telegram.call(name, params, token)
+        finally:
+            self.in_flight -= 1
+            self.answered += 1
+        if self.observer is not None:
+            self.observer(name, params, status, body)
+        return status, json.dumps(body).encode()

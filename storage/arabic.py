@@ -64,6 +64,8 @@ _FOLDS = {
 
 #: Deleted by normalisation (runs of them, so one ``sub`` call removes them all).
 _DELETE_RE = re.compile("[" + "".join(chr(cp) for cp in sorted(_MARKS + _INVISIBLE)) + "]+")
+#: Runs of what normalisation deletes (harakat, tatweel, invisible marks).
+DELETED_RE = _DELETE_RE
 _DIGITS = {0x0660 + d: str(d) for d in range(10)} | {0x06F0 + d: str(d) for d in range(10)}
 _DIGIT_RE = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
 

@@ -68,18 +68,25 @@ async def subscribe(db: Database, chat_id: int, by_user: int | None) -> bool:
     now = utcnow()
     async with db.transaction() as conn:
         async with conn.execute(
-            "SELECT active FROM subscriptions WHERE chat_id = ?", (chat_id,)
+            "SELECT active, everything FROM subscriptions WHERE chat_id = ?", (chat_id,)
         ) as cur:
             row = await cur.fetchone()
         if row is not None and row[0]:
-            return False
+            if row[1]:
+                return False
+            # A chat that only followed keywords (storage.follows) now takes everything.
+            await conn.execute(
+                "UPDATE subscriptions SET everything = 1, updated_at = ? WHERE chat_id = ?",
+                (now, chat_id),
+            )
+            return True
         async with conn.execute("SELECT coalesce(max(id), 0) FROM articles") as cur:
             newest = await cur.fetchone()
         assert newest is not None
         await conn.execute(
             "INSERT INTO subscriptions (chat_id, active, enqueued_through, subscribed_by,"
             " created_at, updated_at) VALUES (?, 1, ?, ?, ?, ?)"
-            " ON CONFLICT (chat_id) DO UPDATE SET active = 1,"
+            " ON CONFLICT (chat_id) DO UPDATE SET active = 1, everything = 1,"
             " enqueued_through = excluded.enqueued_through,"
             " subscribed_by = excluded.subscribed_by, inactive_reason = NULL,"
             " updated_at = excluded.updated_at",
@@ -131,6 +138,11 @@ async def migrate_chat(db: Database, old_id: int, new_id: int) -> None:
     """Follow a group that became a supergroup: its subscription and outbox move to the new id."""
     now = utcnow()
     async with db.transaction() as conn:
+        # The chat's own choices (no foreign key) come along; ones made in the new chat win.
+        await conn.execute(
+            "UPDATE OR IGNORE chat_settings SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+        )
+        await conn.execute("DELETE FROM chat_settings WHERE chat_id = ?", (old_id,))
         async with conn.execute("SELECT 1 FROM chats WHERE id = ?", (new_id,)) as cur:
             exists = await cur.fetchone() is not None
         if not exists:

@@ -7,10 +7,14 @@ has no idempotency key and the message may or may not have arrived.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
+import aiosqlite
+
+from storage import chat_settings
 from storage.db import Database, utcnow
 
 
@@ -125,25 +129,46 @@ async def enqueue_new(db: Database, policy: PushPolicy | None = None) -> int:
     are written ``policy.chunk`` at a time, each chunk in a short transaction, so a load or
     another process never waits long for the write lock.
     """
+    from storage import follows  # a user of the outbox, as storage.search is of articles
+
     policy = policy or PushPolicy()
     [(upper,)] = await db.conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM articles")
+    # A paused chat (chat_settings.paused) gets nothing: it is moved on past these articles.
     subs = await db.conn.execute_fetchall(
-        "SELECT chat_id, enqueued_through FROM subscriptions"
-        " WHERE active = 1 AND enqueued_through < ?",
+        "SELECT s.chat_id, s.enqueued_through, s.everything, coalesce(cs.paused, 0)"
+        " FROM subscriptions s LEFT JOIN chat_settings cs ON cs.chat_id = s.chat_id"
+        " WHERE s.active = 1 AND s.enqueued_through < ?",
         (upper,),
     )
-    by_through: dict[int, list[int]] = {}
-    for chat_id, through in subs:
-        by_through.setdefault(int(through), []).append(int(chat_id))
     since = (datetime.now(UTC) - timedelta(hours=policy.fresh_hours)).isoformat()
-    added = 0
-    for through, chat_ids in sorted(by_through.items()):
-        new = await db.conn.execute_fetchall(
+    lowest = min((int(r[1]) for r in subs), default=int(upper))
+    news = [
+        (int(i), str(o))
+        for i, o in await db.conn.execute_fetchall(
             "SELECT id, origin FROM articles WHERE id > ? AND id <= ? AND pushable = 1"
             " AND sort_at >= ? ORDER BY sort_at, id",
-            (through, upper, since),
+            (lowest, upper, since),
         )
-        plan = plan_push([(int(i), str(o)) for i, o in new], policy.batch_max)
+    ]
+    # Who follows what matters only for the chats that do not take everything.
+    matched = (
+        await follows.matching_chats(db, [i for i, _ in news])
+        if any(not r[2] and not r[3] for r in subs)
+        else {}
+    )
+    # Chats that get the same articles share one plan: (through, article ids) -> chats.
+    groups: dict[tuple[int, tuple[int, ...]], list[int]] = {}
+    for chat_id, through, everything, paused in subs:
+        ids: tuple[int, ...] = ()
+        if not paused:
+            ids = tuple(
+                i for i, _ in news if i > through and (everything or chat_id in matched.get(i, ()))
+            )
+        groups.setdefault((int(through), ids), []).append(int(chat_id))
+    origins = dict(news)
+    added = 0
+    for (through, ids), chat_ids in sorted(groups.items()):
+        plan = plan_push([(i, origins[i]) for i in ids], policy.batch_max)
         for start in range(0, len(chat_ids), policy.chunk):
             added += await _enqueue_chunk(
                 db, chat_ids[start : start + policy.chunk], through, int(upper), plan
@@ -197,16 +222,34 @@ async def corrections_owed(db: Database) -> bool:
 
 async def enqueue_article(db: Database, article_id: int, priority: int = PRIORITY_URGENT) -> int:
     """Queue one article now for every active subscription (urgent posts)."""
-    now = utcnow()
     async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO deliveries (article_id, chat_id, state, priority,"
-            " created_at, updated_at)"
-            " SELECT ?, s.chat_id, 'pending', ?, ?, ? FROM subscriptions s"
-            " WHERE s.active = 1 AND s.enqueued_through < ?",
-            (article_id, priority, now, now, article_id),
-        )
-        return max(cur.rowcount, 0)
+        return await enqueue_article_in(conn, article_id, priority)
+
+
+async def enqueue_article_in(
+    conn: aiosqlite.Connection, article_id: int, priority: int = PRIORITY_URGENT
+) -> int:
+    """``enqueue_article`` inside a transaction the caller holds (a draft published urgent).
+
+    The chats that take everything and those whose follows the article matches; never a
+    paused one.
+    """
+    from storage import follows
+
+    matched = await follows.matching_chats_in(conn, [article_id])
+    followers = json.dumps(sorted(matched.get(article_id, ())))
+    now = utcnow()
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO deliveries (article_id, chat_id, state, priority,"
+        " created_at, updated_at)"
+        " SELECT ?, s.chat_id, 'pending', ?, ?, ? FROM subscriptions s"
+        " WHERE s.active = 1 AND s.enqueued_through < ?"
+        " AND (s.everything = 1 OR s.chat_id IN (SELECT value FROM json_each(?)))"
+        " AND NOT EXISTS (SELECT 1 FROM chat_settings cs"
+        " WHERE cs.chat_id = s.chat_id AND cs.paused = 1)",
+        (article_id, priority, now, now, article_id, followers),
+    )
+    return max(cur.rowcount, 0)
 
 
 async def recover_in_flight(db: Database) -> int:
@@ -220,47 +263,168 @@ async def recover_in_flight(db: Database) -> int:
         return max(cur.rowcount, 0)
 
 
-async def pending(db: Database, limit: int = 100_000) -> list[Due]:
+#: A chat's /language wins over the language its reader's Telegram speaks.
+_LANGUAGE = "coalesce(cs.language, c.language)"
+
+
+async def pending(
+    db: Database,
+    limit: int = 100_000,
+    *,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
+) -> list[Due]:
     """What the sender owes active subscriptions: pending sends, and corrections of delivered
     copies (``Due.is_edit``). Rows waiting for a retry come too, with ``not_before``; the
     sender keeps their time and their order (``Due.order``).
+
+    Ordinary sends that a chat's quiet hours or digest period hold at ``now`` (``TIMEZONE``
+    ``tz``) are left out, and a paused chat's sends; urgent ones and corrections never wait.
     """
+    held = await chat_settings.holds(db, now or datetime.now(UTC), tz or UTC)
     sends = await db.conn.execute_fetchall(
-        "SELECT d.article_id, d.chat_id, c.kind, c.language, d.attempts, d.priority,"
-        " d.next_attempt_at, a.sort_at, d.digest, 0, NULL, d.digest_more"
+        f"SELECT d.article_id, d.chat_id, c.kind, {_LANGUAGE}, d.attempts, d.priority,"
+        " d.next_attempt_at, a.sort_at, d.digest, 0, NULL, d.digest_more, d.created_at"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
         " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
         " JOIN articles a ON a.id = d.article_id"
-        " WHERE d.state = 'pending'"
+        " LEFT JOIN chat_settings cs ON cs.chat_id = d.chat_id"
+        # A paused chat is sent nothing (what an urgent post queued meanwhile is dropped
+        # when it resumes).
+        " WHERE d.state = 'pending' AND coalesce(cs.paused, 0) = 0"
         " ORDER BY d.priority DESC, a.sort_at, d.article_id, d.chat_id LIMIT ?",
         (limit,),
     )
     edits = await db.conn.execute_fetchall(
-        "SELECT d.article_id, d.chat_id, c.kind, c.language, 0, d.priority,"
+        f"SELECT d.article_id, d.chat_id, c.kind, {_LANGUAGE}, 0, d.priority,"
         " NULL, a.sort_at, d.digest, d.edit_due, d.message_id, d.digest_more"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
         " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
         " JOIN articles a ON a.id = d.article_id"
+        " LEFT JOIN chat_settings cs ON cs.chat_id = d.chat_id"
         " WHERE d.edit_due > 0 AND d.delete_due = 0 AND d.state = 'sent'"
         " AND d.message_id IS NOT NULL LIMIT ?",
         (limit,),
     )
     deletes = await db.conn.execute_fetchall(
-        "SELECT d.article_id, d.chat_id, c.kind, c.language, 0, d.priority,"
+        f"SELECT d.article_id, d.chat_id, c.kind, {_LANGUAGE}, 0, d.priority,"
         " NULL, a.sort_at, d.digest, 0, d.message_id, d.digest_more, d.delete_due"
         " FROM deliveries d JOIN chats c ON c.id = d.chat_id"
         " JOIN subscriptions s ON s.chat_id = d.chat_id AND s.active = 1"
         " JOIN articles a ON a.id = d.article_id"
+        " LEFT JOIN chat_settings cs ON cs.chat_id = d.chat_id"
         " WHERE d.delete_due > 0 AND d.state = 'sent' AND d.message_id IS NOT NULL LIMIT ?",
         (limit,),
     )
-    return [Due(*row) for row in (*sends, *edits, *deletes)]
+    # Ordinary sends held by the chat's quiet hours or digest period stay pending, not due.
+    owed = [
+        Due(*row[:-1])
+        for row in sends
+        if int(row[5]) >= PRIORITY_URGENT
+        or (hold := held.get(int(row[1]))) is None
+        or not hold.holds(str(row[-1]))
+    ]
+    return [*owed, *(Due(*row) for row in (*edits, *deletes))]
 
 
-async def due(db: Database, limit: int = 100_000) -> list[Due]:
+async def due(
+    db: Database,
+    limit: int = 100_000,
+    *,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
+) -> list[Due]:
     """Pending deliveries whose time has come."""
-    now = utcnow()
-    return [d for d in await pending(db, limit) if d.not_before is None or d.not_before <= now]
+    now = now or datetime.now(UTC)
+    stamp = now.astimezone(UTC).replace(microsecond=0).isoformat()
+    return [
+        d
+        for d in await pending(db, limit, now=now, tz=tz)
+        if d.not_before is None or d.not_before <= stamp
+    ]
+
+
+async def _held_sends(
+    db: Database, chat_ids: Sequence[int]
+) -> list[tuple[int, int, str, int | None, int]]:
+    """(chat, article, created_at, digest, digest_more) of the chats' waiting ordinary sends,
+    in publication order."""
+    rows = await db.conn.execute_fetchall(
+        "SELECT d.chat_id, d.article_id, d.created_at, d.digest, d.digest_more"
+        " FROM deliveries d JOIN articles a ON a.id = d.article_id"
+        " WHERE d.state = 'pending' AND d.priority < ?"
+        " AND d.chat_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY d.chat_id, a.sort_at, a.id",
+        (PRIORITY_URGENT, json.dumps(list(chat_ids))),
+    )
+    return [
+        (int(c), int(a), str(t), None if g is None else int(g), int(m)) for c, a, t, g, m in rows
+    ]
+
+
+async def group_held(
+    db: Database, *, now: datetime | None = None, tz: tzinfo | None = None
+) -> int:
+    """Gather what a chat's quiet hours or digest period hold into one digest message.
+
+    Each chat's waiting ordinary sends become one digest (released together when the hold
+    ends); in digest mode, so do those whose period has ended. A digest lists the newest
+    ``DIGEST_SIZE`` with a button each and counts the rest (their rows are skipped), as
+    ``plan_push`` does. Held digests have negative ids, so that they are told apart (their
+    message says what waited). Idempotent; returns the rows changed.
+    """
+    held = await chat_settings.holds(db, now or datetime.now(UTC), tz or UTC)
+    if not held:
+        return 0
+    by_chat: dict[int, list[tuple[int, str, int | None, int]]] = {}
+    for chat_id, article_id, created_at, digest, more in await _held_sends(db, list(held)):
+        by_chat.setdefault(chat_id, []).append((article_id, created_at, digest, more))
+    regroup: list[tuple[int | None, int, int, int]] = []  # (digest, more, chat, article)
+    dropped: list[tuple[int, int]] = []
+    for chat_id, rows in by_chat.items():
+        hold = held[chat_id]
+        waiting = [r for r in rows if hold.holds(r[1])]
+        batches = [waiting]
+        if hold.digest_mode:  # a period that ended goes as one message too
+            batches.append([r for r in rows if not hold.holds(r[1])])
+        for batch in batches:
+            if not batch:
+                continue
+            listed, rest = batch[-DIGEST_SIZE:], batch[:-DIGEST_SIZE]
+            # Articles earlier digests only counted, once per digest, and those cut now.
+            counted = {g: m for _, _, g, m in batch if g is not None}
+            more = sum(counted.values()) + len(rest)
+            digest = -min(r[0] for r in listed) if len(listed) > 1 or more else None
+            regroup += [
+                (digest, more, chat_id, r[0]) for r in listed if (r[2], r[3]) != (digest, more)
+            ]
+            dropped += [(chat_id, r[0]) for r in rest]
+    if not regroup and not dropped:
+        return 0
+    now_text = utcnow()
+    async with db.transaction() as conn:
+        # Still pending: the sender may have claimed a row meanwhile.
+        await conn.executemany(
+            "UPDATE deliveries SET digest = ?, digest_more = ?"
+            " WHERE chat_id = ? AND article_id = ? AND state = 'pending'",
+            regroup,
+        )
+        await conn.executemany(
+            "UPDATE deliveries SET state = 'skipped', error = 'counted in a digest',"
+            " updated_at = ? WHERE chat_id = ? AND article_id = ? AND state = 'pending'",
+            [(now_text, c, a) for c, a in dropped],
+        )
+    return len(regroup) + len(dropped)
+
+
+async def released(db: Database, *, now: datetime | None = None, tz: tzinfo | None = None) -> bool:
+    """Whether a chat with quiet hours or a digest has ordinary sends that are due now (its
+    quiet hours or digest period ended): the push tick then wakes the sender."""
+    held = await chat_settings.holds(db, now or datetime.now(UTC), tz or UTC)
+    return any(
+        not held[chat_id].holds(created_at)
+        for chat_id, _, created_at, _, _ in await _held_sends(db, list(held))
+    )
 
 
 Ids = int | Sequence[int]

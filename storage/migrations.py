@@ -273,10 +273,102 @@ async def _v6_audit(conn: aiosqlite.Connection) -> None:
 
 async def _v7_drafts(conn: aiosqlite.Connection) -> None:
     """Editors' drafts and scheduled posts (issue 8): nothing reaches readers before Publish."""
+    await execute_script(
+        conn,
+        """
+        -- A /post (or /urgent) waiting for its editor's decision. It becomes an article only
+        -- when Publish or Urgent is pressed (or, scheduled, when its time comes).
+        CREATE TABLE drafts (
+            id           INTEGER PRIMARY KEY,
+            editor_id    INTEGER NOT NULL,   -- who wrote it
+            editor_name  TEXT,
+            chat_id      INTEGER NOT NULL,   -- where its preview was sent
+            title        TEXT NOT NULL CHECK (length(title) > 0),
+            body         TEXT NOT NULL,
+            url          TEXT,
+            image        TEXT,               -- the editor's photo: a Telegram file_id
+            urgent       INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),
+            publish_at   TEXT,               -- UTC ISO 8601; NULL: when a button is pressed
+            state        TEXT NOT NULL DEFAULT 'draft'
+                         CHECK (state IN ('draft', 'scheduled', 'published', 'cancelled',
+                                          'duplicate')),
+            article_id   INTEGER,            -- once published (or the article it duplicates)
+            decided_by   INTEGER,            -- who pressed Publish, Urgent or Cancel
+            decided_name TEXT,
+            decided_at   TEXT,
+            created_at   TEXT NOT NULL,
+            updated_at   TEXT NOT NULL
+        );
+        CREATE INDEX drafts_due ON drafts (publish_at) WHERE state = 'scheduled';
+        """,
+    )
 
 
 async def _v8_follows(conn: aiosqlite.Connection) -> None:
     """Chats' followed keywords and topics, with their analysed terms (issue 9)."""
+    await execute_script(
+        conn,
+        """
+        -- 1: the chat gets every new article; 0: only those its follows match (storage.follows).
+        ALTER TABLE subscriptions ADD COLUMN everything INTEGER NOT NULL DEFAULT 1
+            CHECK (everything IN (0, 1));
+        CREATE TABLE follows (
+            id         INTEGER PRIMARY KEY,
+            chat_id    INTEGER NOT NULL
+                       REFERENCES chats (id) ON UPDATE CASCADE ON DELETE CASCADE,
+            kind       TEXT NOT NULL CHECK (kind IN ('words', 'topic')),
+            label      TEXT NOT NULL,      -- as the reader typed it, shown by /following
+            key        TEXT NOT NULL,      -- canonical form: the same key is the same follow
+            slots      INTEGER NOT NULL,   -- follow_keys slots that must all match
+            phrases    TEXT,               -- JSON stems of its phrases (adjacency), or NULL
+            created_at TEXT NOT NULL,
+            UNIQUE (chat_id, key)
+        );
+        -- The inverted index: a key an article may hold -> the follows waiting for it, with
+        -- their chat. need = 0: the follow's only key set (one word, a topic), nothing more
+        -- to check; else the number of slots that must all match (and its phrases, if any).
+        CREATE TABLE follow_keys (
+            key       TEXT NOT NULL,
+            need      INTEGER NOT NULL,
+            chat_id   INTEGER NOT NULL,
+            follow_id INTEGER NOT NULL REFERENCES follows (id) ON DELETE CASCADE,
+            slot      INTEGER NOT NULL,
+            PRIMARY KEY (key, need, chat_id, follow_id, slot)
+        ) WITHOUT ROWID;
+        CREATE INDEX follow_keys_by_follow ON follow_keys (follow_id);
+        -- A group that became a supergroup takes its follows along (chats.migrate_chat).
+        CREATE TRIGGER follows_moved AFTER UPDATE OF chat_id ON follows BEGIN
+            UPDATE follow_keys SET chat_id = new.chat_id WHERE follow_id = new.id;
+        END;
+        -- Every change of follow_keys, in order: the process keeps the index in memory
+        -- (storage.follows), applies what it has not seen, and prunes what it has.
+        CREATE TABLE follow_log (
+            seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+            key       TEXT NOT NULL,
+            need      INTEGER NOT NULL,
+            chat_id   INTEGER NOT NULL,
+            follow_id INTEGER NOT NULL,
+            slot      INTEGER NOT NULL,
+            delta     INTEGER NOT NULL CHECK (delta IN (-1, 1))
+        );
+        CREATE TRIGGER follow_keys_added AFTER INSERT ON follow_keys BEGIN
+            INSERT INTO follow_log (key, need, chat_id, follow_id, slot, delta)
+            VALUES (new.key, new.need, new.chat_id, new.follow_id, new.slot, 1);
+        END;
+        CREATE TRIGGER follow_keys_removed AFTER DELETE ON follow_keys BEGIN
+            INSERT INTO follow_log (key, need, chat_id, follow_id, slot, delta)
+            VALUES (old.key, old.need, old.chat_id, old.follow_id, old.slot, -1);
+        END;
+        CREATE TRIGGER follow_keys_moved AFTER UPDATE OF chat_id ON follow_keys BEGIN
+            INSERT INTO follow_log (key, need, chat_id, follow_id, slot, delta)
+            VALUES (old.key, old.need, old.chat_id, old.follow_id, old.slot, -1);
+            INSERT INTO follow_log (key, need, chat_id, follow_id, slot, delta)
+            VALUES (new.key, new.need, new.chat_id, new.follow_id, new.slot, 1);
+        END;
+        -- /topics lists the categories without reading every article.
+        CREATE INDEX articles_by_category ON articles (category, withdrawn_at);
+        """,
+    )
 
 
 async def _v9_chat_settings(conn: aiosqlite.Connection) -> None:
@@ -300,6 +392,21 @@ async def _v9_chat_settings(conn: aiosqlite.Connection) -> None:
 
 async def _v10_opens(conn: aiosqlite.Connection) -> None:
     """Opens of articles, once per reader per article, for /popular (issue 9)."""
+    await execute_script(
+        conn,
+        """
+        -- A reader's first open of an article (a button, a deep link, a chosen inline result);
+        -- opening it again counts nothing. Kept after the window so a reader never counts twice.
+        CREATE TABLE article_opens (
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            user_id    INTEGER NOT NULL,
+            opened_at  TEXT NOT NULL,   -- UTC ISO 8601, as utcnow() writes it
+            PRIMARY KEY (article_id, user_id)
+        ) WITHOUT ROWID;
+        -- /popular counts the opens of a window: a range scan that never reads the rows.
+        CREATE INDEX article_opens_by_time ON article_opens (opened_at, article_id);
+        """,
+    )
 
 
 MIGRATIONS: list[Migration] = [

@@ -25,8 +25,10 @@ Queries
 -------
 ``parse_query`` turns a query into terms (words, ``"phrases"``, ``prefix*``); each term becomes
 a parenthesised OR of quoted strings built only from analysed tokens, so no user text is ever
-FTS syntax. A word asks for its exact form or any of ``arabic.query_stems`` (its stem, and the
-same glued to ``ب``/``ل``). Terms are ANDed; when that finds nothing, ORed.
+FTS syntax. A word asks for its exact form, the same with «ال» (``مصرية``: «المصرية», ranked as
+exact), or any of ``arabic.query_stems`` (its stem, and the same glued to ``ب``/``ل``). A run of
+Latin words naming a place or person of ``storage.translit`` (``Tartus``) also asks for its
+Arabic spellings. Terms are ANDed; when that finds nothing, ORed (``SearchResult.partial``).
 
 Ranking: first the articles that match some term in its exact (normalised) form, then those
 matching only through stems; within each, bm25 with the title weighted over the body and the
@@ -37,11 +39,13 @@ thousands of rows does not fit the latency budget, and for such broad queries re
 a reader of a news archive wants anyway. ``total`` is always exact.
 
 Snippets and marks are computed in Python on the original text (``Highlighter``), so a vowelled
-word is shown and marked as written.
+word is shown and marked as written, always as a whole word («لسوريا», never a part of it), and
+only where the snippet window is (``Highlighter.locate``): a long body costs what a short one does.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import sqlite3
@@ -51,7 +55,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import aiosqlite
 
-from storage import arabic
+from storage import arabic, translit
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -59,6 +63,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 160
+#: From the first match on, a snippet judges the words of at most this many characters (and
+#: before it, only the words at candidate places: see ``Highlighter.locate``).
+SCAN_CHARS = 800
 #: ``search`` returns at most this many hits per call.
 MAX_LIMIT = 100
 #: Longer queries are cut: nobody types more, and the work stays bounded.
@@ -96,6 +103,8 @@ class Hit:
     marks: tuple[tuple[int, int], ...]
     #: (start, end) spans of ``title`` that matched.
     title_marks: tuple[tuple[int, int], ...] = ()
+    #: The body's first ``SCAN_CHARS`` characters (for a teaser).
+    head: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,8 @@ class SearchResult:
     query: str
     total: int
     hits: list[Hit]
+    #: No article holds every word: these hold some of them.
+    partial: bool = False
 
 
 def index_stamp() -> str:
@@ -237,10 +248,15 @@ async def ensure_index(db: Database) -> None:
 
 @dataclass(frozen=True)
 class Word:
-    """A word: its exact normalised form, or any of its stems (its own and proclitic ones)."""
+    """A word: its exact normalised form, or any of its stems (its own and proclitic ones).
+
+    ``alts`` are more exact forms, ranked as the word itself: the word with «ال» (and with
+    «وال» «بال» «لل»), so that ``مصرية`` finds «المصرية» before «مصر», which only shares its stem.
+    """
 
     exact: str
     stems: tuple[str, ...]
+    alts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,11 +276,29 @@ class Phrase:
     stems: tuple[str, ...]
 
 
-Term = Word | Prefix | Phrase
+@dataclass(frozen=True)
+class Either:
+    """A Latin name and its Arabic spellings (``storage.translit``): any of ``options``."""
+
+    label: str
+    options: tuple[Word | Phrase, ...]
+
+
+Term = Word | Prefix | Phrase | Either
+
+#: What a word with «ال» is written as (``_al_forms``).
+_AL_FORMS: tuple[str, ...] = ("ال", "وال", "بال", "لل")
+
+
+def _al_forms(token: str) -> tuple[str, ...]:
+    """The same word with the article: ``مصريه`` -> ``المصريه``, ``والمصريه``, …"""
+    if len(token) < 3 or not arabic.is_arabic(token) or token.startswith(("ال", "لل")):
+        return ()
+    return tuple(p + token for p in _AL_FORMS if not (p == "لل" and token.startswith("ل")))
 
 
 def _word(token: str) -> Word:
-    return Word(token, arabic.query_stems(token))
+    return Word(token, arabic.query_stems(token), _al_forms(token))
 
 
 def _prefix(token: str) -> Word | Prefix:
@@ -283,15 +317,42 @@ def _phrase(tokens: Sequence[str]) -> Word | Phrase:
     return Phrase(tuple(tokens), tuple(arabic.stem(t) for t in tokens))
 
 
-def _raw_word_terms(raw: str) -> list[Term]:
-    """One whitespace-separated piece of unquoted text: its words, the last one a prefix if
-    the piece ends with ``*``. ``طرطوس،حلب`` or ``x:y`` are two words, as the reader meant."""
-    toks = arabic.tokens(raw)
-    if not toks:
-        return []
-    terms: list[Term] = [_word(t) for t in toks]
-    if raw.rstrip().endswith("*"):
-        terms[-1] = _prefix(toks[-1])
+def _is_latin(token: str) -> bool:
+    return token.isascii() and token.isalpha()
+
+
+def _either(latin: Sequence[str], spellings: Sequence[str]) -> Term:
+    """The Latin words as typed, or any of their Arabic spellings."""
+    options: list[Word | Phrase] = [_phrase(latin)]
+    for spelling in spellings:
+        toks = arabic.tokens(spelling)
+        if toks:
+            options.append(_phrase(toks))
+    return Either(" ".join(latin), tuple(dict.fromkeys(options)))
+
+
+def _unquoted_terms(piece: str) -> list[Term]:
+    """Unquoted text: its words, a word ending with ``*`` a prefix. ``طرطوس،حلب`` or ``x:y`` are
+    two words, as the reader meant. Runs of Latin words that name a place or a person of
+    ``storage.translit`` (``Tartus``, ``Deir ez-Zor``) are searched in Arabic script too."""
+    words: list[tuple[str, bool]] = []  # (token, is a prefix)
+    for raw in piece.split():
+        toks = arabic.tokens(raw)
+        star = raw.rstrip().endswith("*")
+        words += [(t, star and k == len(toks) - 1) for k, t in enumerate(toks)]
+    terms: list[Term] = []
+    i = 0
+    while i < len(words):
+        token, star = words[i]
+        latin = [t for t, _ in itertools.takewhile(lambda w: _is_latin(w[0]), words[i:])]
+        found = translit.lookup(latin) if latin else None
+        if found is not None and not any(s for _, s in words[i : i + found[0]]):
+            n, spellings = found
+            terms.append(_either(latin[:n], spellings))
+            i += n
+            continue
+        terms.append(_prefix(token) if star else _word(token))
+        i += 1
     return terms
 
 
@@ -312,8 +373,7 @@ def parse_query(query: str) -> list[Term]:
             if toks:
                 terms.append(_phrase(toks))
         else:
-            for raw in piece.split():
-                terms.extend(_raw_word_terms(raw))
+            terms.extend(_unquoted_terms(piece))
     terms = list(dict.fromkeys(terms))
     content = [t for t in terms if not (isinstance(t, Word) and t.exact in arabic.STOP_WORDS)]
     return (content or terms)[:MAX_TERMS]
@@ -324,20 +384,24 @@ def _q(*tokens: str) -> str:
     return '"' + " ".join(tokens).replace('"', '""') + '"'
 
 
-def _fts_term(term: Term) -> str:
+def _fts_alts(term: Term) -> list[str]:
     if isinstance(term, Word):
-        alts = [_q(term.exact), *(_q(_STEM_MARK + s) for s in term.stems)]
-    elif isinstance(term, Prefix):
-        alts = [_q(term.exact) + " *", _q(_STEM_MARK + term.stem) + " *"]
-    else:
-        alts = [_q(*term.exact), _q(*(_STEM_MARK + s for s in term.stems))]
-    return "(" + " OR ".join(alts) + ")"
+        return [
+            _q(term.exact),
+            *(_q(a) for a in term.alts),
+            *(_q(_STEM_MARK + s) for s in term.stems),
+        ]
+    if isinstance(term, Prefix):
+        return [_q(term.exact) + " *", _q(_STEM_MARK + term.stem) + " *"]
+    if isinstance(term, Phrase):
+        return [_q(*term.exact), _q(*(_STEM_MARK + s for s in term.stems))]
+    return [alt for option in term.options for alt in _fts_alts(option)]
 
 
 def match_expression(terms: Sequence[Term], operator: str = "AND") -> str:
     """The FTS5 MATCH text for ``terms`` joined by ``operator`` (``AND`` or ``OR``)."""
     assert operator in ("AND", "OR")
-    return f" {operator} ".join(_fts_term(t) for t in terms)
+    return f" {operator} ".join("(" + " OR ".join(_fts_alts(t)) + ")" for t in terms)
 
 
 # --- highlighting ---------------------------------------------------------------------------
@@ -349,17 +413,40 @@ def _word_info(word: str) -> tuple[tuple[str, str], ...]:
 
 #: word as written -> ``(token, stem)`` of each of its tokens.
 _WORD_INFO = _Memo(_word_info, 20_000)
-_NO_MATCH = (-1, 0)
+
+
+#: At most this many candidate places are judged in a text before giving up on marks.
+MAX_CANDIDATES = 64
+#: One-for-one letter folds of ``arabic.normalize``: offsets are kept. (``str.replace`` in a
+#: row is some 50 times faster than ``str.translate`` on Arabic text.)
+_FOLDS = (
+    ("ئو", "وو"),
+    *((c, "ا") for c in "أإآٱٲٳ"),
+    ("ى", "ي"),
+    ("ة", "ه"),
+    ("ؤ", "و"),
+    ("ئ", "ي"),
+    ("ی", "ي"),
+    ("ک", "ك"),
+    *((chr(0x0660 + d), str(d)) for d in range(10)),
+    *((chr(0x06F0 + d), str(d)) for d in range(10)),
+)
+
+
+def _fold(text: str) -> str:
+    for letter, folded in _FOLDS:
+        if letter in text:
+            text = text.replace(letter, folded)
+    return text
 
 
 class Highlighter:
-    """Where a query's terms match in a text, as ``(start, end)`` spans of the original text.
+    """Where a query's terms match in a text, as ``(start, end, term index)`` spans.
 
-    A span is a word as written, harakat included, less the conjunctions and prepositions
-    glued to it when the query word did not have them (``و[طرطوس]``, ``ب[الأسد]``). Each
-    distinct word is judged once per search, by dictionary lookups (``WORD_RE.findall`` and
-    ``str.find`` do the scanning at C speed), which keeps snippets cheap even when a common
-    word fills every hit.
+    A span is always a whole word as written, harakat and glued letters included: a match
+    inside «لسوريا» marks «لسوريا», never a part of it. Each distinct word is judged once per
+    search, by dictionary lookups, which keeps snippets cheap even when a common word fills
+    every hit; and ``locate`` reads a text only as far as its snippet needs.
     """
 
     def __init__(self, terms: Sequence[Term]) -> None:
@@ -369,147 +456,173 @@ class Highlighter:
         self._prefixes: list[tuple[int, Prefix]] = []
         self._phrases: list[tuple[int, Phrase]] = []
         for i, term in enumerate(terms):
-            if isinstance(term, Word):
-                self._exact.setdefault(term.exact, i)
-                for s in term.stems:
-                    self._stems.setdefault(s, i)
-            elif isinstance(term, Prefix):
-                self._prefixes.append((i, term))
-            else:
-                self._phrases.append((i, term))
-        #: word as written -> (first matching term or -1, characters of glue to leave out)
-        self._term_of: dict[str, tuple[int, int]] = {}
-        self._phrase_of: dict[tuple[str, int], bool] = {}
+            self._add(i, term)
+        self._plain = not self._prefixes
+        needles = {*self._exact, *self._stems}
+        needles.update(x for _, p in self._prefixes for x in (p.exact, p.stem))
+        needles.update(x for _, p in self._phrases for x in (p.exact[0], p.stems[0]))
+        needles.update(v for n in list(needles) if n.isascii() for v in (n.title(), n.upper()))
+        # a needle holding another is found by it (``الطرطوس`` by ``طرطوس``)
+        short = sorted((n for n in needles if len(n) >= 2), key=len)
+        kept: list[str] = []
+        for n in short:
+            if not any(k in n for k in kept):
+                kept.append(n)
+        self._needles = tuple(kept)
+        #: word as written -> the first word or prefix term it matches, or -1
+        self._term_of: dict[str, int] = {}
 
-    def _term(self, word: str) -> tuple[int, int]:
-        """The first word or prefix term that ``word`` matches (or -1), and its glue."""
+    def _add(self, i: int, term: Term) -> None:
+        if isinstance(term, Word):
+            for token in (term.exact, *term.alts):
+                self._exact.setdefault(token, i)
+            for s in term.stems:
+                self._stems.setdefault(s, i)
+        elif isinstance(term, Prefix):
+            self._prefixes.append((i, term))
+        elif isinstance(term, Phrase):
+            self._phrases.append((i, term))
+        else:
+            for option in term.options:
+                self._add(i, option)
+
+    def _term(self, word: str) -> int:
+        """The first word or prefix term that ``word`` matches, or -1 (remembered)."""
         none = len(self.terms)
         found = none
-        info = _WORD_INFO[word]
-        for token, stem in info:
-            found = min(found, self._exact.get(token, none), self._stems.get(stem, none))
+        exact, stems = self._exact, self._stems
+        for token, stem in _WORD_INFO[word]:
+            found = min(found, exact.get(token, none), stems.get(stem, none))
             for i, p in self._prefixes:
                 if token.startswith(p.exact) or stem.startswith(p.stem):
                     found = min(found, i)
-        if found == none:
-            result = _NO_MATCH
-        else:
-            term = self.terms[found]
-            glue = (
-                _glue(word, info[0][0], term) if len(info) == 1 and isinstance(term, Word) else 0
-            )
-            result = (found, glue)
+        result = -1 if found == none else found
         self._term_of[word] = result
         return result
 
-    def _in_phrase(self, word: str, k: int) -> bool:
-        """Whether ``word`` can stand in phrase number ``k`` of ``self._phrases``."""
-        found = self._phrase_of.get((word, k))
-        if found is None:
-            toks = arabic.word_tokens(word)
-            phrase = self._phrases[k][1]
-            found = len(toks) == 1 and (
-                toks[0] in phrase.exact or arabic.stem(toks[0]) in phrase.stems
-            )
-            self._phrase_of[(word, k)] = found
-        return found
-
-    def marks(self, text: str) -> list[tuple[int, int, int]]:
-        """Sorted, non-overlapping ``(start, end, term index)`` of every match in ``text``."""
-        words = set(arabic.WORD_RE.findall(text))
-        found: dict[tuple[int, int], int] = {}
-        if self._exact or self._prefixes:
-            term_of, exact, stems, info = self._term_of, self._exact, self._stems, _WORD_INFO
-            plain = not self._prefixes
-            for word in words:
-                verdict = term_of.get(word)
-                if verdict is None:
-                    tokens = info[word]
-                    if plain and len(tokens) == 1:  # the usual case, made cheap
-                        token, stem = tokens[0]
-                        if token not in exact and stem not in stems:
-                            term_of[word] = _NO_MATCH
-                            continue
-                    verdict = self._term(word)
-                i, glue = verdict
-                if i >= 0:
-                    for a, b in _occurrences(text, word):
-                        found.setdefault((a + glue, b), i)
-        for k, (i, phrase) in enumerate(self._phrases):
-            candidates = [w for w in words if self._in_phrase(w, k)]
-            spans = sorted(
-                (a, b, arabic.word_tokens(text[a:b])[0])
-                for w in candidates
-                for a, b in _occurrences(text, w)
-            )
-            for span in _phrase_spans(text, spans, phrase):
-                found.setdefault(span, i)
-        out: list[tuple[int, int, int]] = []
-        for (a, b), i in sorted(found.items()):
-            if not out or a >= out[-1][1]:
-                out.append((a, b, i))
+    def _phrase_ends(self, run: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+        """(term index, length) of the phrases that the last words of ``run`` complete."""
+        out = []
+        for i, phrase in self._phrases:
+            n = len(phrase.exact)
+            if len(run) < n:
+                continue
+            toks = [t for _, _, t in run[-n:]]
+            if toks == list(phrase.exact) or [arabic.stem(t) for t in toks] == list(phrase.stems):
+                out.append((i, n))
         return out
 
+    def marks(
+        self, text: str, *, start: int = 0, end: int | None = None, settle: int | None = None
+    ) -> list[tuple[int, int, int]]:
+        """Sorted ``(start, end, term index)`` of the matching words of ``text[start:end]``.
 
-_GLUE = "وبلفك"
+        ``settle``: stop once every term was seen and ``settle`` characters were read past
+        the word that completed the set (the snippet window there is complete).
+        """
+        found: dict[tuple[int, int], int] = {}
+        term_of, info, exact, stems = self._term_of, _WORD_INFO, self._exact, self._stems
+        plain, phrases = self._plain, bool(self._phrases)
+        wanted = set(range(len(self.terms)))
+        seen: set[int] = set()
+        done_at = -1
+        run: list[tuple[int, int, str]] = []
+        for m in arabic.WORD_RE.finditer(text, start, len(text) if end is None else end):
+            a = m.start()
+            if done_at >= 0 and a > done_at:
+                break
+            word = m.group()
+            i = term_of.get(word)
+            if i is None:
+                tokens = info[word]
+                if plain and len(tokens) == 1 and not phrases:  # the usual case, made cheap
+                    token, stem = tokens[0]
+                    if token not in exact and stem not in stems:
+                        term_of[word] = -1
+                        continue
+                i = self._term(word)
+            hit = [i] if i >= 0 else []
+            if phrases:
+                toks = arabic.word_tokens(word)
+                run = [*run[-MAX_PHRASE_TOKENS:], (a, m.end(), toks[0] if toks else "")]
+                for k, n in self._phrase_ends(run):
+                    for x, y, _ in run[-n:]:
+                        found.setdefault((x, y), k)
+                    hit.append(k)
+            if i >= 0:
+                found.setdefault((a, m.end()), i)
+            if settle is not None and hit and done_at < 0:
+                seen.update(hit)
+                if seen >= wanted:
+                    done_at = m.end() + settle
+        return [(a, b, i) for (a, b), i in sorted(found.items())]
+
+    def _starts_a_match(self, word: str) -> bool:
+        """Whether ``word`` matches a word or prefix term, or can begin a phrase term."""
+        if self._term_of.get(word, None) is None:
+            self._term(word)
+        if self._term_of[word] >= 0:
+            return True
+        return any(
+            token == p.exact[0] or stem == p.stems[0]
+            for token, stem in _WORD_INFO[word]
+            for _, p in self._phrases
+        )
+
+    def locate(self, text: str) -> list[tuple[int, int, int]]:
+        """The marks of ``text`` from its first match on, as far as the snippet window needs.
+
+        Candidates are found by ``str.find`` (in C) of the terms' tokens and stems in the text
+        with its letters folded one for one; a vowelled text is searched without its harakat,
+        each candidate mapped back. Only the word at a candidate is judged until one matches;
+        then the words from there on, until every term was seen and the window is complete
+        (``marks`` with ``settle``), at most ``SCAN_CHARS`` characters. A title-only match
+        costs a few ``find`` calls, whatever the length of the body.
+        """
+        folded = _fold(text)
+        runs: list[tuple[int, int]] = []
+        if arabic.DELETED_RE.search(folded):
+            runs = [m.span() for m in arabic.DELETED_RE.finditer(folded)]
+            folded = arabic.DELETED_RE.sub("", folded)
+        next_at = {n: folded.find(n) for n in self._needles}
+        for _ in range(MAX_CANDIDATES):  # false candidates: ``اسد`` inside ``فاسد``
+            found = [p for p in next_at.values() if p >= 0]
+            if not found:
+                return []
+            at = min(found)
+            for a, b in runs:  # back to the original text's offsets
+                if a > at:
+                    break
+                at += b - a
+            begin = at
+            while begin > 0 and arabic.is_word_char(text[begin - 1]):
+                begin -= 1
+            word = arabic.WORD_RE.match(text, begin)
+            if word is not None and self._starts_a_match(word.group()):
+                end = min(len(text), begin + SCAN_CHARS)
+                return self.marks(text, start=begin, end=end, settle=SNIPPET_CHARS)
+            low = min(found) + 1
+            for n, p in next_at.items():
+                if 0 <= p < low:
+                    next_at[n] = folded.find(n, low)
+        return []
 
 
-def _glue(word: str, token: str, term: Word) -> int:
-    """How many characters of ``word`` (token ``token``) are conjunctions or prepositions
-    glued to what ``term`` looks for: ``وطرطوس`` for ``طرطوس`` -> 1; 0 when none."""
-    letters = 0
-    while token != term.exact and token[:1] in _GLUE and len(token) > 2:
-        rest = token[1:]
-        if rest != term.exact and arabic.stem(rest) not in term.stems:
-            break
-        token, letters = rest, letters + 1
-    i = 0
-    for _ in range(letters):  # skip that many letters of the original, with their marks
-        i += 1
-        while i < len(word) and arabic.is_deleted(word[i]):
-            i += 1
-    return i if letters and arabic.word_tokens(word[i:]) == (token,) else 0
-
-
-def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
-    """Spans where ``word`` occurs in ``text`` as a whole word."""
-    out = []
-    n = len(word)
-    i = text.find(word)
-    while i >= 0:
-        before = text[i - 1] if i else " "
-        after = text[i + n] if i + n < len(text) else " "
-        if not (arabic.is_word_char(before) or arabic.is_word_char(after)):
-            out.append((i, i + n))
-        i = text.find(word, i + n)
-    return out
-
-
-def _phrase_spans(
-    text: str, spans: list[tuple[int, int, str]], phrase: Phrase
-) -> list[tuple[int, int]]:
-    """The spans of runs of adjacent words (nothing but separators between them) that read
-    ``phrase``: all exact tokens, or all stems, as the FTS5 phrases ask."""
-    n = len(phrase.exact)
-    out: list[tuple[int, int]] = []
-    for i in range(len(spans) - n + 1):
-        run = spans[i : i + n]
-        if any(arabic.WORD_RE.search(text, run[j][1], run[j + 1][0]) for j in range(n - 1)):
-            continue
-        toks = [t for _, _, t in run]
-        if toks == list(phrase.exact) or [arabic.stem(t) for t in toks] == list(phrase.stems):
-            out.extend((a, b) for a, b, _ in run)
-    return out
+#: A snippet and the spans of it that matched.
+Snippet = tuple[str, tuple[tuple[int, int], ...]]
 
 
 def _excerpt(
-    text: str, marks: list[tuple[int, int, int]], width: int = SNIPPET_CHARS
-) -> tuple[str, tuple[tuple[int, int], ...]]:
+    text: str,
+    marks: list[tuple[int, int, int]],
+    width: int = SNIPPET_CHARS,
+) -> Snippet:
     """About ``width`` characters of ``text`` around the best cluster of marks.
 
     The best window shows the most distinct terms, then the most marks, then comes first.
     It is cut at spaces, marked with "…" where cut; newlines become spaces.
     """
+    length = len(text)
     best = (0, 0, 0)  # (distinct terms, marks, -first mark index) of the window
     first = last = 0
     for i, (a, _, _) in enumerate(marks):
@@ -529,7 +642,7 @@ def _excerpt(
     if start > 0:  # begin at a word: skip the cut word, never past the first mark
         gap = _SPACE_RE.search(text, start, a)
         start = gap.end() if gap else start
-    if end < len(text):  # end at a word: drop the cut word, never before the last mark
+    if end < length:  # end at a word: drop the cut word, never before the last mark
         space = max(text.rfind(c, b, end + 1) for c in " \n")
         end = space if space > 0 else end
     while start < end and text[start].isspace():
@@ -537,10 +650,16 @@ def _excerpt(
     while end > start and text[end - 1].isspace():
         end -= 1
     lead = "…" if start > 0 else ""
-    tail = "…" if end < len(text) else ""
+    tail = "…" if end < length else ""
     shift = len(lead) - start
     spans = tuple((x + shift, y + shift) for x, y, _ in marks if x >= start and y <= end)
     return lead + text[start:end].replace("\n", " ") + tail, spans
+
+
+def snippet(highlighter: Highlighter, body: str) -> Snippet:
+    """The snippet of ``body``: words are judged only where the snippet window is (see
+    ``Highlighter.locate``), so a long article costs about what a short one does."""
+    return _excerpt(body, highlighter.locate(body), SNIPPET_CHARS)
 
 
 # --- searching ------------------------------------------------------------------------------
@@ -556,6 +675,10 @@ _RANK_SQL = (
 )
 _RANK_ALL = _RANK_SQL.format(floor="", weights=", ".join(map(str, WEIGHTS)))
 _RANK_WINDOWED = _RANK_SQL.format(floor=" AND s.rowid >= ?", weights=", ".join(map(str, WEIGHTS)))
+_NEWEST = (
+    "SELECT s.rowid FROM article_search AS s JOIN articles AS a ON a.id = s.rowid"
+    " WHERE article_search MATCH ? ORDER BY a.sort_at DESC, a.id DESC LIMIT ? OFFSET ?"
+)
 
 
 async def _ids(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> list[int]:
@@ -600,12 +723,16 @@ async def _page(
     return ids
 
 
+#: The columns ``_hits`` reads: only the beginning of the body, however long it is.
+_HIT_COLUMNS = "id, title, url, published_at, body"
+
+
 async def _hits(conn: aiosqlite.Connection, ids: list[int], terms: Sequence[Term]) -> list[Hit]:
     if not ids:
         return []
     params = ", ".join("?" * len(ids))
     rows = await conn.execute_fetchall(
-        f"SELECT id, title, url, published_at, body FROM articles WHERE id IN ({params})", ids
+        f"SELECT {_HIT_COLUMNS} FROM articles WHERE id IN ({params})", ids
     )
     by_id = {int(r[0]): r for r in rows}
     highlighter = Highlighter(terms)
@@ -614,15 +741,19 @@ async def _hits(conn: aiosqlite.Connection, ids: list[int], terms: Sequence[Term
         if (r := by_id.get(article_id)) is None:
             continue
         title, body = r[1], r[4]
-        snippet, spans = _excerpt(body, highlighter.marks(body))
+        text, spans = snippet(highlighter, body)
         title_marks = tuple((a, b) for a, b, _ in highlighter.marks(title))
-        hits.append(Hit(article_id, title, r[2], r[3], snippet, spans, title_marks))
+        hits.append(
+            Hit(article_id, title, r[2], r[3], text, spans, title_marks, body[:SCAN_CHARS])
+        )
     return hits
 
 
-async def search(db: Database, query: str, *, limit: int = 5, offset: int = 0) -> SearchResult:
-    """The articles matching ``query``, best first (``limit`` of them, at most ``MAX_LIMIT``,
-    after ``offset``), and how many there are in all.
+async def search(
+    db: Database, query: str, *, limit: int = 5, offset: int = 0, newest: bool = False
+) -> SearchResult:
+    """The articles matching ``query``, best first (or ``newest`` first; ``limit`` of them, at
+    most ``MAX_LIMIT``, after ``offset``), and how many there are in all.
 
     Never raises because of the query text: anything that is not a word, a quoted phrase or a
     trailing ``*`` is ignored, and a query with nothing left finds nothing.
@@ -632,17 +763,43 @@ async def search(db: Database, query: str, *, limit: int = 5, offset: int = 0) -
     if not terms:
         return SearchResult(query=query, total=0, hits=[])
     conn = db.conn
+    partial = False
     try:
         match = match_expression(terms, "AND")
         total = await _count(conn, match)
         if total == 0 and len(terms) > 1:
             match = match_expression(terms, "OR")
             total = await _count(conn, match)
-        ids = await _page(conn, match, total, limit, offset) if offset < total and limit else []
+            partial = total > 0
+        ids: list[int] = []
+        if offset < total and limit:
+            if newest:
+                ids = await _ids(conn, _NEWEST, (match, limit, offset))
+            else:
+                ids = await _page(conn, match, total, limit, offset)
     except sqlite3.OperationalError as exc:
         if not str(exc).startswith("fts5:"):
             raise
         # Cannot happen with quoted analysed tokens; if it does, it is our bug, not the user's.
         logger.exception("search query %r gave an FTS5 error", query)
         return SearchResult(query=query, total=0, hits=[])
-    return SearchResult(query=query, total=total, hits=await _hits(conn, ids, terms))
+    hits = await _hits(conn, ids, terms)
+    return SearchResult(query=query, total=total, hits=hits, partial=partial)
+
+
+async def recent(db: Database, *, limit: int, offset: int = 0) -> tuple[list[Hit], bool]:
+    """The newest articles as hits (the opening of each as its snippet), for an empty inline
+    query; and whether more follow."""
+    limit, offset = min(max(0, limit), MAX_LIMIT), max(0, offset)
+    rows = list(
+        await db.conn.execute_fetchall(
+            f"SELECT {_HIT_COLUMNS} FROM articles WHERE withdrawn_at IS NULL"
+            " ORDER BY sort_at DESC, id DESC LIMIT ? OFFSET ?",
+            (limit + 1, offset),
+        )
+    )
+    hits = []
+    for r in rows[:limit]:
+        text, _ = _excerpt(r[4], [], SNIPPET_CHARS)
+        hits.append(Hit(int(r[0]), r[1], r[2], r[3], text, (), (), r[4][:SCAN_CHARS]))
+    return hits, len(rows) > limit

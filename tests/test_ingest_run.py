@@ -17,6 +17,7 @@ import pytest
 
 from bot.standin import FakeTelegram, wait_until
 from storage import chats, open_database
+from tests.bot.conftest import publish_in_process
 
 ADMIN = 1001
 
@@ -119,7 +120,7 @@ async def test_an_archive_loaded_beside_the_running_bot_reaches_no_reader(
         await asyncio.sleep(3)  # three push ticks
         assert all(tg.messages(r) == [] for r in readers)
         # An editor's post still goes out at the next push, to everyone, once.
-        tg.message_update(ADMIN, ADMIN, "/post اجتماع طارئ\nنص الخبر العاجل.")
+        await publish_in_process(tg, "/post اجتماع طارئ\nنص الخبر العاجل.")
         await wait_until(lambda: all(len(tg.messages(r)) == 1 for r in readers), 15)
         assert {tg.messages(r)[0].bold()[0] for r in readers} == {"اجتماع طارئ"}
     finally:

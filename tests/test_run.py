@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.standin import FakeTelegram, wait_until
+from tests.bot.conftest import publish_in_process
 from tests.conftest import SEEDS
 
 ADMIN = 1001
@@ -40,8 +41,8 @@ async def test_run_polls_subscribes_posts_and_pushes(tmp_path: Path) -> None:
     try:
         tg.message_update(READER, READER, "/subscribe")
         await wait_until(lambda: any("تم الاشتراك" in m.text for m in tg.messages(READER)), 20)
-        tg.message_update(ADMIN, ADMIN, "/post خبر من المحرر\nنص الخبر كاملاً.")
-        await wait_until(lambda: len(tg.messages(ADMIN)) >= 2, 10)
+        answer = await publish_in_process(tg, "/post خبر من المحرر\nنص الخبر كاملاً.")
+        assert "#" in answer.text
         await wait_until(lambda: len(tg.messages(READER)) >= 2, 10)
         pushed = tg.messages(READER)[1]
         assert pushed.bold()[0] == "خبر من المحرر"

@@ -454,3 +454,99 @@ async def test_a_webhook_must_be_https_and_then_polling_is_refused(
         await bot.get_updates()
     assert await bot.delete_webhook()
     assert await bot.get_updates() == ()
+
+
+# --- photos, captions, edits and deletions (issue 8) ---------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_send_photo_by_upload_url_and_file_id(tg: FakeTelegram, bot: Bot) -> None:
+    uploaded = await bot.send_photo(USER, PNG, caption="<b>رسم</b> بياني", parse_mode="HTML")
+    first = tg.last(USER)
+    assert first.photo_upload == PNG
+    assert (first.text, first.bold()) == ("رسم بياني", ["رسم"])
+    assert uploaded.photo
+    assert uploaded.photo[-1].file_id == first.photo
+    assert uploaded.caption == "رسم بياني"
+    assert uploaded.text is None
+    await bot.send_photo(USER, "https://example.com/a.jpg")
+    by_url = tg.last(USER)
+    assert (by_url.photo_url, by_url.text) == ("https://example.com/a.jpg", "")
+    # A file_id Telegram gave (here, the upload's) may be sent again, to another chat too.
+    tg.set_member(CHANNEL, tg.bot_id, "administrator", can_post_messages=True)
+    await bot.send_photo(CHANNEL, first.photo or "")
+    assert tg.last(CHANNEL).photo == first.photo
+
+
+async def test_a_users_photo_can_be_sent_on_by_its_file_id(tg: FakeTelegram, bot: Bot) -> None:
+    update = tg.photo_update(USER, USER, "/post عنوان", file_id="AgACeditor")
+    message = Update.de_json(update, bot).message
+    assert message is not None
+    assert message.text is None
+    assert message.caption == "/post عنوان"
+    assert message.caption_entities[0].type == "bot_command"
+    assert message.photo[-1].file_id == "AgACeditor"
+    await bot.send_photo(GROUP, "AgACeditor", caption="عنوان")
+    assert tg.last(GROUP).photo == "AgACeditor"
+
+
+@pytest.mark.parametrize(
+    ("photo", "error"),
+    [
+        ("AgACnever-seen", "Wrong file identifier/http url specified"),
+        ("https://unreachable.example/x.jpg", "Failed to get http url content"),
+        (b"not an image at all", "Image_process_failed"),
+    ],
+)
+async def test_a_photo_telegram_cannot_use_is_refused(
+    tg: FakeTelegram, bot: Bot, photo: str | bytes, error: str
+) -> None:
+    tg.unreachable_urls.add("https://unreachable.example/x.jpg")
+    with pytest.raises(BadRequest, match=error):
+        await bot.send_photo(USER, photo)
+    assert tg.messages(USER) == []
+
+
+async def test_caption_limit_counts_utf16_after_entity_parsing(tg: FakeTelegram, bot: Bot) -> None:
+    # 1,024 visible characters in far more HTML: accepted.
+    fits = "<b>" + "ب" * 500 + "</b>" + "&amp;" * 524
+    await bot.send_photo(USER, PNG, caption=fits, parse_mode="HTML")
+    assert len(tg.last(USER).text) == 1024
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_photo(USER, PNG, caption="😀" * 513)  # 1,026 UTF-16 units
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_photo(USER, PNG, caption="ب" * 5000)
+    assert len(tg.messages(USER)) == 1
+
+
+async def test_edit_caption_and_the_refusals_of_mixed_edits(tg: FakeTelegram, bot: Bot) -> None:
+    photo = await bot.send_photo(USER, PNG, caption="قديم")
+    text = await bot.send_message(USER, "نص")
+    with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+        await bot.edit_message_text("جديد", chat_id=USER, message_id=photo.message_id)
+    with pytest.raises(BadRequest, match="There is no caption in the message to edit"):
+        await bot.edit_message_caption(chat_id=USER, message_id=text.message_id, caption="x")
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_caption(chat_id=USER, message_id=photo.message_id, caption="قديم")
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.edit_message_caption(
+            chat_id=USER, message_id=photo.message_id, caption="ب" * 1025
+        )
+    edited = await bot.edit_message_caption(
+        chat_id=USER, message_id=photo.message_id, caption="<i>جديد</i>", parse_mode="HTML"
+    )
+    assert isinstance(edited, type(photo))
+    assert edited.caption == "جديد"
+    stored = tg.messages(USER)[0]
+    assert (stored.text, stored.edits, stored.entity_texts("italic")) == ("جديد", 1, ["جديد"])
+
+
+async def test_a_message_older_than_48_hours_cannot_be_deleted(tg: FakeTelegram, bot: Bot) -> None:
+    old = await bot.send_photo(USER, PNG)
+    recent = await bot.send_message(USER, "جديد")
+    tg.messages(USER)[0].date -= 48 * 3600
+    with pytest.raises(BadRequest, match="Message can't be deleted"):
+        await bot.delete_message(USER, old.message_id)
+    assert await bot.delete_message(USER, recent.message_id)
+    assert tg.deleted == [(USER, recent.message_id)]

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 from telegram import Update
-from telegram.ext import ContextTypes, InlineQueryHandler
+from telegram.ext import ContextTypes, ShippingQueryHandler
 
 from bot.__main__ import allowed_updates
 from bot.config import load_settings
@@ -163,13 +163,20 @@ def test_allowed_updates_come_from_the_registered_handlers() -> None:
 
     application = build_application(_settings())
     kinds = allowed_updates(application)
-    assert {"message", "channel_post", "callback_query", "my_chat_member"} <= set(kinds)
+    assert {
+        "message",
+        "channel_post",
+        "callback_query",
+        "my_chat_member",
+        "inline_query",
+        "chosen_inline_result",
+    } <= set(kinds)
     # every handler asks for new messages only: an edit must not run a command twice
     assert "edited_message" not in kinds
-    assert "inline_query" not in kinds
+    assert "shipping_query" not in kinds
 
-    application.add_handler(InlineQueryHandler(_nothing))
-    assert "inline_query" in allowed_updates(application)
+    application.add_handler(ShippingQueryHandler(_nothing))
+    assert "shipping_query" in allowed_updates(application)
 
 
 # -- the container -------------------------------------------------------------------------------

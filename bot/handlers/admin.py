@@ -1,4 +1,6 @@
-"""Editors' commands: /post and /urgent to publish an article, /stats."""
+"""Editors' commands: /post and /urgent make a draft that a button publishes (now, or at
+the time written after the command), /scheduled, /edit, /delete and /history.
+(/stats: bot.handlers.stats.)"""
 
 from __future__ import annotations
 
@@ -7,18 +9,22 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Protocol, TypeVar
+from datetime import datetime, tzinfo
+from typing import Literal, Protocol, TypeVar
 
-from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram import CallbackQuery, Update
+from telegram import Message as TgMessage
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import render
-from bot.context import AnyApplication, AnyContext, deps, is_admin, lang
-from bot.handlers.common import command_text, reply
+from bot import callbacks, delivery, render, schedule
+from bot.context import AnyApplication, AnyContext, Deps, deps, is_admin, lang
+from bot.handlers.common import command_text, reply, stale_button
 from bot.numbers import parse_int
 from bot.render import t
-from storage import articles, audit, chats, deliveries
-from storage.articles import Arrival, NewArticle
+from bot.strings import Lang
+from storage import articles, audit, deliveries, drafts
+from storage.articles import NewArticle
 from storage.db import utcnow
 from storage.importers import RecordError, check_article
 
@@ -53,51 +59,195 @@ def parse_post(text: str) -> NewArticle:
     return check_article(NewArticle(title=" ".join(title.split()), body=body, url=url))
 
 
-async def _publish(update: Update, context: AnyContext, urgent: bool) -> None:
+def split_schedule(text: str) -> tuple[str | None, str]:
+    """``/post 18:30\\nTitle…`` → ("18:30", "/post\\nTitle…"): a time standing alone after the
+    command on its line, and the post without it. (None, text) when there is none."""
+    first, newline, rest = text.partition("\n")
+    words = first.split(maxsplit=1)
+    if len(words) < 2 or not schedule.looks_like_time(words[1]):
+        return None, text
+    return words[1].strip(), words[0] + newline + rest
+
+
+def _largest_photo(message: TgMessage) -> str | None:
+    """The file_id of the largest size of the message's photo, if it has one."""
+    if not message.photo:
+        return None
+    return max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0)).file_id
+
+
+def _refusal(language: Lang, exc: RecordError, tz: tzinfo) -> str:
+    """Why a post was refused, in the editor's words (a time shown in TIMEZONE)."""
+    if exc.code == "time_past":
+        when = render.format_date(str(exc.fields.get("when")), language, tz) or ""
+        exc = RecordError(str(exc), exc.code, when=when)
+    return t(language, "post_invalid", reason=render.why(language, exc))
+
+
+async def _draft(update: Update, context: AnyContext, urgent: bool) -> None:
+    """/post and /urgent (text, or a photo's caption): a draft and its preview, nothing sent."""
     language = lang(update, context)
     message = update.effective_message
     user = update.effective_user
+    chat = update.effective_chat
+    if message is None or user is None or chat is None:
+        return
     if not is_admin(update, context):
-        logger.info("refused /post from user %s", user.id if user else "?")
+        logger.info("refused /post from user %s", user.id)
         await reply(update, context, [render.Message(t(language, "post_denied"))])
         return
-    text = (message.text or "") if message else ""
+    text = message.text or message.caption or ""
     if len(text.split(maxsplit=1)) < 2:
         await reply(update, context, [render.Message(t(language, "post_usage"))])
         return
+    d = deps(context)
+    tz = d.settings.tz()
+    spec, text = split_schedule(text)
     try:
-        new = parse_post(text)
+        publish_at = None
+        if spec is not None:
+            publish_at = schedule.parse_when(spec, message.date, tz).isoformat()
+        new = replace(parse_post(text), image=_largest_photo(message))
     except RecordError as exc:
-        await reply(
-            update,
-            context,
-            [
-                render.Message(t(language, "post_invalid", reason=render.why(language, exc))),
-                render.Message(t(language, "post_usage")),
-            ],
-        )
+        refusal = render.Message(_refusal(language, exc, tz))
+        await reply(update, context, [refusal, render.Message(t(language, "post_usage"))])
         return
-    db = deps(context).db
-    # An editor's article is published now: that dates it and orders it among the others.
-    new = replace(new, published_at=utcnow())
-    # origin "editor": it goes ahead of imports in a push, and is never folded into a list.
-    article_id, added = await articles.add(db, new, Arrival(origin="editor", update=False))
-    if not added:
-        await reply(
-            update, context, [render.Message(t(language, "post_duplicate", id=article_id))]
-        )
-        return
-    article = await articles.get(db, article_id)
-    assert article is not None
-    await _audit(update, context, article_id, "urgent" if urgent else "published")
-    if urgent:
-        queued = await deliveries.enqueue_article(db, article_id, deliveries.PRIORITY_URGENT)
-        deps(context).sender.wake()
-        intro = t(language, "post_urgent", id=article_id, n=queued)
-    else:
-        intro = t(language, "post_stored", id=article_id)
+    draft = await drafts.create(
+        d.db,
+        new,
+        editor_id=user.id,
+        editor_name=user.full_name,
+        chat_id=chat.id,
+        urgent=urgent,
+        publish_at=publish_at,
+    )
+    preview = render.draft_preview(draft, language, context.bot.username or "", utcnow(), tz)
+    for shown in preview:
+        await delivery.send_rendered(context.bot, chat.id, shown)
+
+
+async def post(update: Update, context: AnyContext) -> None:
+    """A draft of an editor's article; Publish sends it at the next push."""
+    await _draft(update, context, urgent=False)
+
+
+async def urgent(update: Update, context: AnyContext) -> None:
+    """A draft of breaking news; its preview carries the mark, Urgent sends it at once."""
+    await _draft(update, context, urgent=True)
+
+
+async def photo_post(update: Update, context: AnyContext) -> None:
+    """A photo captioned ``/post …`` or ``/urgent …``: a draft carrying the photo."""
+    message = update.effective_message
+    caption = (message.caption or "") if message else ""
+    await _draft(update, context, urgent=caption.split(maxsplit=1)[0].startswith("/urgent"))
+
+
+_ACTIONS: dict[int, Literal["publish", "urgent", "cancel"]] = {
+    callbacks.DRAFT_PUBLISH: "publish",
+    callbacks.DRAFT_URGENT: "urgent",
+    callbacks.DRAFT_CANCEL: "cancel",
+    callbacks.DRAFT_UNSCHEDULE: "cancel",
+}
+
+
+def _next_push(context: AnyContext) -> datetime | None:
+    """When the push job runs next (None when it is not scheduled)."""
+    queue = context.job_queue
+    jobs = queue.get_jobs_by_name(delivery.JOB_NAME) if queue is not None else ()
+    times = [job.next_t for job in jobs if job.next_t is not None]
+    return min(times) if times else None
+
+
+def _answer(context: AnyContext, language: Lang, decision: drafts.Decision) -> str:
+    """What happened, in the editor's words: the article's number and when it goes out."""
+    draft = decision.draft
+    assert draft is not None
     tz = deps(context).settings.tz()
-    await reply(update, context, render.preview_messages(article, language, intro, tz))
+    when = render.format_date(draft.publish_at, language, tz) or ""
+    if decision.outcome == "published":
+        if draft.urgent:
+            return t(language, "draft_published_urgent", id=draft.article_id, n=decision.queued)
+        push = _next_push(context)
+        if push is None:
+            return t(language, "draft_published_soon", id=draft.article_id)
+        shown = render.format_date(push.isoformat(), language, tz)
+        return t(language, "draft_published", id=draft.article_id, when=shown)
+    if decision.outcome == "scheduled":
+        key = "draft_scheduled_urgent" if draft.urgent else "draft_scheduled"
+        return t(language, key, when=when)
+    if decision.outcome == "cancelled":
+        return t(language, "draft_cancelled", title=draft.title)
+    if decision.outcome == "duplicate" or draft.state == "duplicate":
+        return t(language, "draft_duplicate", id=draft.article_id)
+    # A second press: say how the draft stands, change nothing.
+    if draft.state == "published":
+        return t(language, "draft_already_published", id=draft.article_id)
+    if draft.state == "scheduled":
+        return t(language, "draft_already_scheduled", when=when)
+    return t(language, "draft_already_cancelled")
+
+
+async def draft_button(update: Update, context: AnyContext) -> None:
+    """Publish, Urgent or Cancel pressed under a draft (or Cancel in the /scheduled list)."""
+    query = update.callback_query
+    assert query is not None
+    cb = callbacks.decode(query.data)
+    if not isinstance(cb, callbacks.DraftAction):
+        await stale_button(update, context)
+        return
+    language = lang(update, context)
+    d = deps(context)
+    user = query.from_user
+    if user.id not in d.settings.admin_ids:
+        logger.info("refused a draft button from user %s", user.id)
+        await query.answer(t(language, "admin_only"), show_alert=True)
+        return
+    decision = await drafts.decide(d.db, cb.draft_id, _ACTIONS[cb.action], user.id, user.full_name)
+    if decision.outcome == "missing":
+        await stale_button(update, context)
+        return
+    text = _answer(context, language, decision)
+    if decision.outcome == "already":
+        await query.answer(text, show_alert=True)
+        return
+    await query.answer()
+    if decision.outcome == "published" and decision.queued:
+        d.sender.wake()
+    if cb.action == callbacks.DRAFT_UNSCHEDULE:
+        await _redraw_scheduled(query, language, d)
+    else:
+        await _drop_buttons(query)
+    await reply(update, context, [render.Message(text)])
+
+
+async def _drop_buttons(query: CallbackQuery) -> None:
+    """The preview's buttons go once a decision is made (a later press of a stale copy is
+    answered all the same)."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError as exc:
+        logger.info("draft buttons not removed: %s", exc)
+
+
+async def _redraw_scheduled(query: CallbackQuery, language: Lang, d: Deps) -> None:
+    """The /scheduled list drawn again in place, without the cancelled post."""
+    shown = render.scheduled_message(await drafts.scheduled(d.db), language, d.settings.tz())
+    try:
+        await query.edit_message_text(shown.text, reply_markup=shown.keyboard)
+    except TelegramError as exc:
+        logger.info("scheduled list not redrawn: %s", exc)
+
+
+async def scheduled_command(update: Update, context: AnyContext) -> None:
+    """``/scheduled``: the posts waiting for their time, each with a Cancel button."""
+    language = lang(update, context)
+    if not is_admin(update, context):
+        await reply(update, context, [render.Message(t(language, "admin_only"))])
+        return
+    d = deps(context)
+    items = await drafts.scheduled(d.db)
+    await reply(update, context, [render.scheduled_message(items, language, d.settings.tz())])
 
 
 async def _audit(
@@ -112,16 +262,6 @@ async def _audit(
         user.full_name if user else None,
         detail or None,
     )
-
-
-async def post(update: Update, context: AnyContext) -> None:
-    """Store an editor's article; it goes out at the next push."""
-    await _publish(update, context, urgent=False)
-
-
-async def urgent(update: Update, context: AnyContext) -> None:
-    """Store an editor's breaking news and send it at once, ahead of the queue."""
-    await _publish(update, context, urgent=True)
 
 
 #: How long /edit waits for the corrections to be made before it reports (they go on after).
@@ -210,7 +350,7 @@ async def edit_command(update: Update, context: AnyContext) -> None:
     if not report.failed and not report.owed:
         await say("edit_done", edited=edited)
         return
-    why = render.reasons(language, report.failed, render.chat_lost_reason)
+    why = render.reasons(language, report.failed, render.edit_reason)
     failed = sum(report.failed.values())
     await say("edit_done_some_failed", edited=edited, failed=failed, why=why, waiting=report.owed)
 
@@ -256,38 +396,17 @@ async def history_command(update: Update, context: AnyContext) -> None:
     await reply(update, context, [message])
 
 
-async def stats(update: Update, context: AnyContext) -> None:
-    """Articles, active subscriptions by kind, deliveries by outcome."""
-    language = lang(update, context)
-    if not is_admin(update, context):
-        await reply(update, context, [render.Message(t(language, "admin_only"))])
-        return
-    d = deps(context)
-    by_kind = await chats.count_active_by_kind(d.db)
-    counts = await deliveries.counts(d.db)
-    totals: dict[str, object] = {
-        "articles": await articles.count(d.db),
-        "subs": sum(by_kind.values()),
-        "private": by_kind.get("private", 0),
-        "groups": by_kind.get("group", 0) + by_kind.get("supergroup", 0),
-        "channels": by_kind.get("channel", 0),
-        "sent": counts.sent,
-        "failed": counts.failed,
-        "pending": counts.pending,
-        "doubtful": counts.doubtful,
-        "edited": counts.edited,
-        "depth": counts.pending,
-        "rate": f"{await deliveries.sent_in_last(d.db, 60) / 60:.1f}",
-    }
-    reports = await deliveries.latest_reports(d.db, 5)
-    await reply(update, context, [render.stats_message(language, totals, reports)])
-
-
 def register(application: AnyApplication) -> None:
     only_new = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("post", post, filters=only_new))
     application.add_handler(CommandHandler("urgent", urgent, filters=only_new))
-    application.add_handler(CommandHandler("stats", stats, filters=only_new))
+    # A photo whose caption starts with /post (or /urgent): a draft with that photo.
+    caption = filters.CaptionRegex(r"^/(post|urgent)(@\w+)?(\s|$)")
+    application.add_handler(MessageHandler(only_new & filters.PHOTO & caption, photo_post))
+    application.add_handler(CommandHandler("scheduled", scheduled_command, filters=only_new))
+    application.add_handler(
+        CallbackQueryHandler(draft_button, pattern=callbacks.pattern(callbacks.DraftAction))
+    )
     # block=False: it waits for the corrections to be made, and readers must not wait with it.
     application.add_handler(CommandHandler("edit", edit_command, filters=only_new, block=False))
     application.add_handler(

@@ -25,7 +25,8 @@ async def run_search(update: Update, context: AnyContext, query: str) -> None:
     result = await search.search(db, query, limit=PAGE, offset=0)
     query_id = await queries.remember(db, query) if result.total > PAGE else 0
     tz = deps(context).settings.tz()
-    await reply(update, context, [render.search_message(result, language, 0, query_id, tz)])
+    message = render.search_message(result, language, 0, query_id, tz, page_size=PAGE)
+    await reply(update, context, [message])
 
 
 async def search_command(update: Update, context: AnyContext) -> None:
@@ -38,21 +39,23 @@ async def search_text(update: Update, context: AnyContext) -> None:
     await run_search(update, context, command_text(update))
 
 
-async def more_button(update: Update, context: AnyContext) -> None:
-    """The next page of a search, in place of the current one."""
+async def page_button(update: Update, context: AnyContext) -> None:
+    """Another page of a search, or the other order, in place of the current page."""
     query = update.callback_query
     assert query is not None
     cb = callbacks.decode(query.data)
     language = lang(update, context)
     db = deps(context).db
-    text = await queries.recall(db, cb.query_id) if isinstance(cb, callbacks.SearchPage) else None
-    if not isinstance(cb, callbacks.SearchPage) or text is None:
+    page = cb if isinstance(cb, callbacks.SearchPage | callbacks.SearchNewest) else None
+    text = await queries.recall(db, page.query_id) if page is not None else None
+    if page is None or text is None:
         await query.answer(t(language, "search_expired"), show_alert=True)
         return
     await query.answer()
-    result = await search.search(db, text, limit=PAGE, offset=cb.offset)
+    newest = isinstance(page, callbacks.SearchNewest)
+    result = await search.search(db, text, limit=PAGE, offset=page.offset, newest=newest)
     message = render.search_message(
-        result, language, cb.offset, cb.query_id, deps(context).settings.tz()
+        result, language, page.offset, page.query_id, deps(context).settings.tz(), newest, PAGE
     )
     try:
         await query.edit_message_text(message.text, reply_markup=message.keyboard)
@@ -65,9 +68,8 @@ def register(application: AnyApplication) -> None:
     application.add_handler(
         CommandHandler("search", search_command, filters=filters.UpdateType.MESSAGE)
     )
-    application.add_handler(
-        CallbackQueryHandler(more_button, pattern=callbacks.pattern(callbacks.SearchPage))
-    )
+    for kind in (callbacks.SearchPage, callbacks.SearchNewest):
+        application.add_handler(CallbackQueryHandler(page_button, pattern=callbacks.pattern(kind)))
     application.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE

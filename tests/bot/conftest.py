@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from telegram import Update
 from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.context import AnyApplication, AnyContext, Deps
-from bot.standin import FakeTelegram, SentMessage
+from bot.standin import FakeTelegram, SentMessage, wait_until
+from bot.strings import STRINGS, Lang
 from storage import deliveries
 from tests.conftest import SEEDS
 
@@ -99,6 +101,45 @@ class Harness:
                     return await self.feed(update)
         raise AssertionError(f"no button with {label!r}: {message.button_texts()}")
 
+    async def click_in_place(
+        self, message: SentMessage, label: str, *, user: int | None = None, lang: str | None = None
+    ) -> SentMessage:
+        """Press a button that must edit ``message`` where it stands (reading in place): no
+        new message; returns ``message``, edited."""
+        edits = message.edits
+        sent = await self.click(message, label, user=user, lang=lang)
+        assert sent == [], f"new messages instead of an edit: {[m.text[:80] for m in sent]}"
+        assert message.edits == edits + 1, "the message was not edited"
+        return message
+
+    async def draft(
+        self, text: str, *, user: int = ADMIN, lang: str | None = None
+    ) -> tuple[SentMessage, SentMessage]:
+        """An editor sends ``text`` (``/post …`` or ``/urgent …``) in their private chat; the
+        draft's two messages: what it is, and its preview under Publish / Urgent / Cancel."""
+        sent = await self.send(user, text, lang=lang)
+        assert len(sent) == 2, f"no draft: {[m.text for m in sent]}"
+        intro, preview = sent
+        return intro, preview
+
+    async def press(
+        self, preview: SentMessage, button: str, *, user: int = ADMIN, lang: str | None = None
+    ) -> list[SentMessage]:
+        """Press a draft's ``"publish"``, ``"urgent"`` or ``"cancel"`` button, labelled in the
+        language ``lang`` names (Arabic by default)."""
+        language: Lang = "en" if lang and lang.startswith("en") else "ar"
+        label = STRINGS[f"btn_{button}"][language]
+        return await self.click(preview, label, user=user, lang=lang)
+
+    async def publish(self, text: str, *, urgent: bool = False, lang: str | None = None) -> int:
+        """An editor posts ``text`` (``/post …`` or ``/urgent …``) and presses Publish (or
+        Urgent) under its preview; the new article's id (the "#N" the answer gives)."""
+        _, preview = await self.draft(text, lang=lang)
+        [answer] = await self.press(preview, "urgent" if urgent else "publish", lang=lang)
+        found = re.search(r"#([0-9]+)", answer.text)
+        assert found, f"not published: {answer.text}"
+        return int(found.group(1))
+
     async def push(self) -> int:
         """A push tick, as the JobQueue runs it; wait until the outbox is empty again.
 
@@ -109,6 +150,22 @@ class Harness:
         await deliveries.enqueue_new(self.deps.db, self.settings.push_policy())
         await sender.drain()
         return sender.sent - before
+
+
+async def publish_in_process(
+    tg: FakeTelegram, text: str, *, user: int = ADMIN, within: float = 10
+) -> SentMessage:
+    """For a bot running in a process of its own (``newsbot run``): an editor sends ``text``
+    (``/post …``), waits for the preview and presses Publish; the bot's answer."""
+    before = len(tg.messages(user))
+    tg.message_update(user, user, text)
+    await wait_until(lambda: len(tg.messages(user)) >= before + 2, within)
+    preview = tg.messages(user)[before + 1]
+    label = STRINGS["btn_publish"]["ar"]
+    [data] = [b["callback_data"] for row in preview.buttons() for b in row if b["text"] == label]
+    tg.callback_update(user, user, preview.message_id, str(data))
+    await wait_until(lambda: len(tg.messages(user)) >= before + 3, within)
+    return tg.messages(user)[before + 2]
 
 
 @pytest.fixture

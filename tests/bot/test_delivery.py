@@ -15,6 +15,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings, load_settings
 from bot.delivery import deliver
 from bot.pacing import Limits, Pacer
+from bot.render import bare
 from bot.sender import Sender
 from bot.standin import FakeTelegram, Fault, SentMessage, wait_until
 from storage import Database, articles, chats, deliveries, open_database
@@ -107,7 +108,8 @@ class World:
 
     def titles(self, chat_id: int) -> list[str]:
         return [
-            m.bold()[0] if m.bold() else m.text.split("\n")[0] for m in self.tg.messages(chat_id)
+            bare(m.bold()[0] if m.bold() else m.text.split("\n")[0])
+            for m in self.tg.messages(chat_id)
         ]
 
 
@@ -235,7 +237,7 @@ async def test_refused_message_is_repaired_once_as_plain_text(world: World) -> N
     await world.sender().drain()
     first = world.tg.messages(71)[0]
     assert first.parse_mode is None
-    assert first.text.startswith("خبر 0")  # the plain text, tags gone
+    assert bare(first.text).startswith("خبر 0")  # the plain text, tags gone
     assert world.titles(71)[1:] == ["خبر 1"]
     assert world.titles(72) == ["خبر 1"]  # the refused one failed alone, never retried
     reports = await deliveries.latest_reports(world.db)
@@ -365,7 +367,7 @@ async def test_a_crash_in_the_middle_loses_nothing(world: World) -> None:
 
 
 def _title(message: SentMessage) -> str:
-    return message.bold()[0]
+    return bare(message.bold()[0])
 
 
 async def test_a_stop_waits_for_the_sends_in_flight_and_records_them(world: World) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.standin import SentMessage, wait_until
+import re
+
+from bot.render import bare
+from bot.standin import Fault, SentMessage, wait_until
 from storage import articles, deliveries, search
 from tests.bot.conftest import ADMIN, EN_READER, READER, Harness
 
@@ -20,9 +23,10 @@ async def _published(bot: Harness) -> tuple[int, list[SentMessage]]:
     bot.tg.set_member(CHANNEL, OWNER, "creator")
     bot.tg.set_member(CHANNEL, bot.tg.bot_id, "administrator", can_post_messages=True)
     await bot.send(OWNER, "/subscribe @akhbar_channel")
-    await bot.send(ADMIN, f"/post {TITLE}\n{BODY}")
+    article_id = await bot.publish(f"/post {TITLE}\n{BODY}")
     await bot.push()
     [article] = await articles.latest(bot.deps.db, 1)
+    assert article.id == article_id
     copies = [bot.tg.last(c) for c in (READER, EN_READER, CHANNEL)]
     return article.id, copies
 
@@ -40,9 +44,9 @@ async def test_edit_corrects_every_copy_in_place_and_says_so(bot: Harness) -> No
     await bot.send(ADMIN, f"/edit {article_id} حريق محدود في مستودع الميناء\nاندلع حريق محدود.")
     await wait_until(lambda: len(bot.tg.messages(ADMIN)) >= before + 2, 10)
     started, done = bot.tg.messages(ADMIN)[before:]
-    assert f"صُحح المقال رقم {article_id}" in started.text
-    assert "(3)" in started.text
-    assert "عُدّلت النسخ المرسلة كلها" in done.text
+    assert f"صُحح المقال رقم {article_id}" in bare(started.text)
+    assert "(3)" in bare(started.text)
+    assert "عُدّلت النسخ المرسلة كلها" in bare(done.text)
     for copy in copies:
         assert copy.edits == 1
         assert copy.bold()[0] == "حريق محدود في مستودع الميناء"
@@ -58,10 +62,28 @@ async def test_a_copy_that_cannot_be_edited_is_reported_with_its_reason(bot: Har
     bot.tg.set_member(CHANNEL, bot.tg.bot_id, "left")  # removed before the correction
     before = len(bot.tg.messages(ADMIN))
     await bot.send(ADMIN, f"/edit {article_id}\nعنوان مصحح\nنص مصحح.", lang="en")
-    await wait_until(lambda: any("could not" in m.text for m in bot.tg.messages(ADMIN)), 10)
-    report = next(m for m in bot.tg.messages(ADMIN)[before:] if "could not" in m.text)
-    assert "2 copies edited, 1 could not be" in report.text
-    assert "the bot was removed from it" in report.text
+    await wait_until(lambda: any("could not" in bare(m.text) for m in bot.tg.messages(ADMIN)), 10)
+    report = next(m for m in bot.tg.messages(ADMIN)[before:] if "could not" in bare(m.text))
+    assert "2 copies edited, 1 could not be" in bare(report.text)
+    assert "the bot was removed from it" in bare(report.text)
+
+
+async def test_an_arabic_editor_hears_every_reason_in_arabic(bot: Harness) -> None:
+    """Telegram's reasons are English: an Arabic report names them in Arabic, foreseen or not."""
+    article_id, _ = await _published(bot)
+    gone = Fault("bad_request", status=400, description="Bad Request: message to edit not found")
+    bot.tg.inject("editMessageText", gone, chat_id=READER)
+    odd = Fault("bad_request", status=400, description="Bad Request: SOMETHING_NEW_HAPPENED")
+    bot.tg.inject("editMessageText", odd, chat_id=EN_READER)
+    before = len(bot.tg.messages(ADMIN))
+    await bot.send(ADMIN, f"/edit {article_id}\nعنوان مصحح\nنص مصحح.", lang="ar")
+    await wait_until(lambda: any("تعذّر" in m.text for m in bot.tg.messages(ADMIN)[before:]), 10)
+    report = next(m for m in bot.tg.messages(ADMIN)[before:] if "تعذّر" in m.text)
+    text = bare(report.text)
+    assert "عُدّلت 1، وتعذّر تعديل 2" in text
+    assert "حُذفت الرسالة من المحادثة" in text
+    assert "رفضه تيليغرام" in text
+    assert not re.search("[A-Za-z]", text), text  # no English inside Arabic
 
 
 async def test_edit_refuses_what_it_cannot_do(bot: Harness) -> None:
@@ -79,10 +101,10 @@ async def test_edit_refuses_what_it_cannot_do(bot: Harness) -> None:
         before = len(bot.tg.messages(ADMIN))
         await bot.send(ADMIN, text)
         await wait_until(lambda b=before: len(bot.tg.messages(ADMIN)) > b)  # type: ignore[misc]
-        assert expected in bot.tg.messages(ADMIN)[before].text, text
+        assert expected in bare(bot.tg.messages(ADMIN)[before].text), text
     before = len(bot.tg.messages(READER))
     await bot.send(READER, f"/edit {article_id}\nاختراق\nنص")
     await wait_until(lambda: len(bot.tg.messages(READER)) > before)
-    assert "للمحررين فقط" in bot.tg.messages(READER)[-1].text
+    assert "للمحررين فقط" in bare(bot.tg.messages(READER)[-1].text)
     [article] = await articles.latest(bot.deps.db, 1)
     assert article.title == TITLE

@@ -1,7 +1,9 @@
-"""Editors post; the push delivers each new article once to every subscriber, restarts or not."""
+"""Editors publish; the push delivers each new article once to every subscriber, restarts or
+not. (The draft itself, its preview and its buttons: test_drafts.py.)"""
 
 from __future__ import annotations
 
+from bot.render import bare
 from bot.standin import wait_until
 from storage import articles, chats, deliveries
 from storage.articles import NewArticle
@@ -15,7 +17,10 @@ POST = (
     "/post اجتماع طارئ في طرطوس\n"
     "عقد المسؤولون اجتماعاً طارئاً اليوم لبحث أوضاع الميناء.\n"
     "https://example.com/news/42\n"
-    "وقال المتحدث إن النتائج ستعلن غداً."
+    "وقال المتحدث إن النتائج ستعلن غداً.\n"
+    # Longer than a push shows: the push carries a button to read it all.
+    + "وتناول الاجتماع أوضاع الميناء والطرق المؤدية إليه وحركة السفن خلال الأسبوع. "
+    * 12
 )
 
 
@@ -35,12 +40,13 @@ async def _subscribers(bot: Harness) -> None:
 
 async def test_admin_post_reaches_every_subscriber_once(bot: Harness) -> None:
     await _subscribers(bot)
-    confirmation, preview = await bot.send(ADMIN, POST)
-    assert "حُفظ المقال رقم" in confirmation.text
+    _, preview = await bot.draft(POST)
     assert preview.bold()[0] == "اجتماع طارئ في طرطوس"
-    assert "🗓 " in preview.text  # dated when it was posted
+    assert "🗓 " in preview.text  # dated when it goes out
     assert preview.links() == [("رابط المقال", "https://example.com/news/42")]
     assert "https://example.com/news/42" not in preview.text  # the link line left the body
+    [answer] = await bot.press(preview, "publish")
+    assert "نُشر المقال #" in bare(answer.text)
 
     assert await bot.push() == 4
     for chat_id in (READER, EN_READER, GROUP, CHANNEL):
@@ -63,7 +69,7 @@ async def test_admin_post_reaches_every_subscriber_once(bot: Harness) -> None:
 
 
 async def test_post_with_title_on_the_next_line(bot: Harness) -> None:
-    _, preview = await bot.send(ADMIN, "/post\nالعنوان هنا\nالنص هنا.")
+    _, preview = await bot.draft("/post\nالعنوان هنا\nالنص هنا.")
     assert preview.bold()[0] == "العنوان هنا"
     assert "النص هنا." in preview.text
 
@@ -83,17 +89,18 @@ async def test_bad_posts_are_explained_and_nothing_is_stored(bot: Harness) -> No
     assert "العنوان" in usage.text
     reason, usage = await bot.send(ADMIN, "/post عنوان بلا نص")
     assert "لم يُحفظ المقال" in reason.text
-    await bot.send(ADMIN, "/post عنوان\nنص")
-    [duplicate] = await bot.send(ADMIN, "/post عنوان\nنص")
-    assert "موجود بالفعل" in duplicate.text
+    await bot.publish("/post عنوان\nنص")
+    _, preview = await bot.draft("/post عنوان\nنص")
+    [duplicate] = await bot.press(preview, "publish")
+    assert "منشور من قبل" in duplicate.text
     assert await articles.count(bot.deps.db) == before + 1
 
 
 async def test_subscriber_is_not_flooded_with_the_back_catalogue(bot: Harness) -> None:
-    await bot.send(ADMIN, "/post خبر قديم\nنص قديم")
+    await bot.publish("/post خبر قديم\nنص قديم")
     await bot.send(READER, "/subscribe")
     assert await bot.push() == 0
-    await bot.send(ADMIN, "/post خبر جديد\nنص جديد")
+    await bot.publish("/post خبر جديد\nنص جديد")
     await bot.push()
     assert [m.bold()[0] for m in bot.tg.messages(READER) if m.bold()][-1] == "خبر جديد"
 
@@ -101,26 +108,26 @@ async def test_subscriber_is_not_flooded_with_the_back_catalogue(bot: Harness) -
 async def test_articles_arrive_oldest_first(bot: Harness) -> None:
     await bot.send(READER, "/subscribe")
     for n in range(3):
-        await bot.send(ADMIN, f"/post خبر {n}\nنص {n}")
+        await bot.publish(f"/post خبر {n}\nنص {n}")
     bot.tg.clear()
     assert await bot.push() == 3
-    assert [m.bold()[0] for m in bot.tg.messages(READER)] == ["خبر 0", "خبر 1", "خبر 2"]
+    assert [bare(m.bold()[0]) for m in bot.tg.messages(READER)] == ["خبر 0", "خبر 1", "خبر 2"]
 
 
 async def test_blocked_reader_is_deactivated(bot: Harness) -> None:
     await bot.send(READER, "/subscribe")
     await bot.send(EN_READER, "/subscribe")
     bot.tg.block_bot(READER)
-    await bot.send(ADMIN, POST)
+    await bot.publish(POST)
     assert await bot.push() == 1
     sub = await chats.subscription(bot.deps.db, READER)
     assert sub is not None
     assert not sub.active
     assert "blocked" in (sub.inactive_reason or "")
-    await bot.send(ADMIN, "/post خبر آخر\nنص آخر")
+    await bot.publish("/post خبر آخر\nنص آخر")
     assert await bot.push() == 1  # only the English reader now
     [stats] = await bot.send(ADMIN, "/stats")
-    assert "خاصة 1" in stats.text
+    assert "خاصة 1" in bare(stats.text)
 
 
 async def test_migrated_group_follows_its_new_id(bot: Harness) -> None:
@@ -128,7 +135,7 @@ async def test_migrated_group_follows_its_new_id(bot: Harness) -> None:
     bot.tg.set_member(GROUP, OWNER, "administrator")
     await bot.send(GROUP, "/subscribe", user=OWNER)
     bot.tg.migrate_chat(GROUP, -1009999)
-    await bot.send(ADMIN, POST)
+    await bot.publish(POST)
     assert await bot.push() == 1
     assert bot.tg.last(-1009999).bold()[0] == "اجتماع طارئ في طرطوس"
     sub = await chats.subscription(bot.deps.db, -1009999)
@@ -142,7 +149,7 @@ async def test_bot_removed_from_channel_is_deactivated(bot: Harness) -> None:
     bot.tg.set_member(CHANNEL, bot.tg.bot_id, "administrator", can_post_messages=True)
     await bot.send(OWNER, "/subscribe @akhbar_channel")
     bot.tg.set_member(CHANNEL, bot.tg.bot_id, "left")
-    await bot.send(ADMIN, POST)
+    await bot.publish(POST)
     assert await bot.push() == 0
     sub = await chats.subscription(bot.deps.db, CHANNEL)
     assert sub is not None
@@ -151,14 +158,15 @@ async def test_bot_removed_from_channel_is_deactivated(bot: Harness) -> None:
 
 async def test_urgent_post_goes_out_at_once(bot: Harness) -> None:
     await bot.send(READER, "/subscribe")
-    confirmation, _ = await bot.send(ADMIN, "/urgent عاجل: زلزال\nتفاصيل الزلزال.")
-    assert "يُرسل الآن إلى 1" in confirmation.text
+    _, preview = await bot.draft("/urgent عاجل: زلزال\nتفاصيل الزلزال.")
+    [confirmation] = await bot.press(preview, "urgent")
+    assert "يُرسل الآن إلى المشتركين (1)" in bare(confirmation.text)
     await wait_until(lambda: any(m.bold()[:1] == ["عاجل: زلزال"] for m in bot.tg.messages(READER)))
 
 
 async def test_stats_for_editors(bot: Harness) -> None:
     await _subscribers(bot)
-    await bot.send(ADMIN, POST)
+    await bot.publish(POST)
     await bot.push()
     [stats] = await bot.send(ADMIN, "/stats", lang="en")
     assert "Articles: 2" in stats.text
@@ -172,7 +180,7 @@ async def test_an_editors_post_goes_ahead_of_imports_and_is_never_folded_into_a_
     await bot.send(READER, "/subscribe")
     for n in range(8):  # a fresh import arriving at the same time
         await articles.add(bot.deps.db, NewArticle(title=f"خبر مستورد {n}", body=f"نص {n}."))
-    await bot.send(ADMIN, "/post خبر المحرر\nنص خبر المحرر.")
+    await bot.publish("/post خبر المحرر\nنص خبر المحرر.")
     bot.tg.clear()
     await bot.push()
     messages = bot.tg.messages(READER)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.render import bare
 from storage import articles
 from storage.articles import NewArticle
 from tests.bot.conftest import EN_READER, READER, Harness
@@ -40,10 +41,10 @@ async def test_start_welcomes_in_arabic_and_english(bot: Harness) -> None:
 async def test_start_with_a_deep_link_opens_the_article(bot: Harness) -> None:
     ids = await _three(bot)
     [message] = await bot.send(READER, f"/start a{ids[1]}")
-    assert message.bold()[0] == "الخبر رقم 2 <عاجل>"
-    assert "الفقرة الثانية من الخبر 2." in message.text
+    assert bare(message.bold()[0]) == "الخبر رقم 2 <عاجل>"
+    assert "الفقرة الثانية من الخبر 2." in bare(message.text)
     assert message.links() == [("رابط المقال", "https://example.com/2")]
-    assert message.button_texts() == ["التالي ←", "→ السابق"]
+    assert message.button_texts() == ["التالي ←", "→ السابق", "📤 مشاركة"]
     [missing] = await bot.send(READER, "/start a999999")
     assert "لم يعد متاحاً" in missing.text
     [welcome] = await bot.send(READER, "/start somethingelse")
@@ -63,21 +64,24 @@ async def test_help_lists_every_command_and_editors_see_theirs(bot: Harness) -> 
 async def test_latest_open_then_next_and_prev(bot: Harness) -> None:
     ids = await _three(bot)
     [listing] = await bot.send(READER, "/latest 3")
-    assert listing.bold()[0] == "أحدث 3 مقالات"
+    assert bare(listing.bold()[0]) == "أحدث 3 مقالات"
     assert listing.bold()[1].startswith(SEED_TITLE)
-    assert listing.bold()[2:] == ["الخبر رقم 3 <عاجل>", "الخبر رقم 2 <عاجل>"]
+    assert [bare(b) for b in listing.bold()[2:]] == ["الخبر رقم 3 <عاجل>", "الخبر رقم 2 <عاجل>"]
     assert len(listing.buttons()) == 3
-    [opened] = await bot.click(listing, "الخبر رقم 3")
-    assert opened.bold()[0] == "الخبر رقم 3 <عاجل>"
-    [previous] = await bot.click(opened, "السابق")
-    assert previous.bold()[0] == "الخبر رقم 2 <عاجل>"
-    [following] = await bot.click(previous, "التالي")
-    assert following.bold()[0] == "الخبر رقم 3 <عاجل>"
+    # Read in place: the list becomes the article, and Previous / Next edit that message.
+    opened = await bot.click_in_place(listing, "الخبر رقم 3")
+    assert bare(opened.bold()[0]) == "الخبر رقم 3 <عاجل>"
+    previous = await bot.click_in_place(opened, "السابق")
+    assert bare(previous.bold()[0]) == "الخبر رقم 2 <عاجل>"
+    following = await bot.click_in_place(previous, "التالي")
+    assert bare(following.bold()[0]) == "الخبر رقم 3 <عاجل>"
+    assert len(bot.tg.messages(READER)) == 1
     [first] = await bot.send(READER, "/prev")
-    assert first.bold()[0] == "الخبر رقم 2 <عاجل>"
+    assert bare(first.bold()[0]) == "الخبر رقم 2 <عاجل>"
     [oldest] = await bot.send(READER, "/prev")
-    assert oldest.bold()[0] == "الخبر رقم 1 <عاجل>"
-    assert oldest.button_texts() == ["التالي ←"]  # nothing older
+    assert bare(oldest.bold()[0]) == "الخبر رقم 1 <عاجل>"
+    assert "→ السابق" not in oldest.button_texts()  # nothing older
+    assert "التالي ←" in oldest.button_texts()
     [none] = await bot.send(READER, "/prev")
     assert "أقدم مقال" in none.text
     assert ids[0] == (await articles.latest(bot.deps.db, 4))[-1].id
@@ -91,7 +95,7 @@ async def test_latest_counts(bot: Harness) -> None:
     assert len(arabic_digits.buttons()) == 2
     for bad in ("/latest 0", "/latest 21", "/latest كثير", "/latest -3"):
         [answer] = await bot.send(READER, bad)
-        assert "بين 1 و20" in answer.text
+        assert "بين 1 و20" in bare(answer.text)
 
 
 async def test_next_survives_a_restart(bot: Harness) -> None:
@@ -99,7 +103,7 @@ async def test_next_survives_a_restart(bot: Harness) -> None:
     await bot.send(READER, f"/start a{ids[0]}")
     await bot.restart()
     [message] = await bot.send(READER, "/next")
-    assert message.bold()[0] == "الخبر رقم 2 <عاجل>"
+    assert bare(message.bold()[0]) == "الخبر رقم 2 <عاجل>"
 
 
 async def test_next_without_a_position_opens_the_newest(bot: Harness) -> None:
@@ -111,7 +115,7 @@ async def test_next_without_a_position_opens_the_newest(bot: Harness) -> None:
 
 async def test_the_seed_is_read_with_its_site_neighbours_once_loaded(bot: Harness) -> None:
     [seed] = await bot.send(READER, "/next")
-    assert seed.button_texts() == []  # alone in the archive
+    assert seed.button_texts() == ["📤 مشاركة"]  # alone in the archive: no Previous / Next
     await articles.add(
         bot.deps.db,
         NewArticle(
@@ -125,36 +129,44 @@ async def test_the_seed_is_read_with_its_site_neighbours_once_loaded(bot: Harnes
     assert previous.bold()[0] == "انفجار “مستودع صواريخ” للنظام السابق في مدينة حمص"
 
 
-async def test_a_long_article_arrives_whole_in_several_messages(bot: Harness) -> None:
+async def test_a_long_article_arrives_whole_in_one_message_paged_in_place(bot: Harness) -> None:
     body = "\n".join(f"الفقرة {i}: " + "كلام طويل في الخبر، ويستمر. " * 40 for i in range(12))
     article_id, _ = await articles.add(bot.deps.db, NewArticle(title="مقال طويل", body=body))
-    messages = await bot.send(READER, f"/start a{article_id}")
-    assert len(messages) >= 3
-    text = "".join(m.text for m in messages)
+    [message] = await bot.send(READER, f"/start a{article_id}")
+    first = bare(message.text)
+    assert "الجزء 1 من " in first
+    n = int(first.split("الجزء 1 من ")[1].split()[0])
+    assert n >= 3
+    pages = [first]
+    for i in range(2, n + 1):
+        await bot.click_in_place(message, f"الجزء {i} ←")
+        pages.append(bare(message.text))
+        assert f"الجزء {i} من {n}" in pages[-1]
+    text = "".join(pages)
     for i in range(12):
         assert f"الفقرة {i}:" in text
-    assert messages[-1].button_texts()  # Previous / Next under the last part only
-    assert all(not m.button_texts() for m in messages[:-1])
+    assert f"الجزء {n + 1}" not in " ".join(message.button_texts())  # the last part
+    assert len(bot.tg.messages(READER)) == 1
 
 
 async def test_search_finds_the_seed_with_the_word_in_context(bot: Harness) -> None:
     [message] = await bot.send(READER, "/search طرطوس")
-    assert "طرطوس" in message.bold()
+    assert any("طرطوس" in b for b in message.bold())  # the word marked where it stands
     assert any(SEED_TITLE in b for b in message.bold())
-    [opened] = await bot.click(message, "1.")
+    opened = await bot.click_in_place(message, "1.")  # read in place
     assert opened.bold()[0].startswith(SEED_TITLE)
 
 
 async def test_plain_text_in_a_private_chat_is_a_search(bot: Harness) -> None:
     [message] = await bot.send(READER, "طرطوس")
-    assert "طرطوس" in message.bold()
+    assert any("طرطوس" in b for b in message.bold())
 
 
 async def test_empty_search_explains_itself(bot: Harness) -> None:
     [message] = await bot.send(READER, "/search")
-    assert "/search طرطوس" in message.text
+    assert "/search طرطوس" in bare(message.text)
     [message] = await bot.send(READER, "/search    ")
-    assert "/search طرطوس" in message.text
+    assert "/search طرطوس" in bare(message.text)
 
 
 @pytest.mark.parametrize(
@@ -189,15 +201,16 @@ async def test_search_pages_five_at_a_time(bot: Harness) -> None:
         )
     [first] = await bot.send(READER, "/search الميناء")
     assert "12" in first.text
-    assert len(first.buttons()) == 6  # five results and "more"
+    assert len([b for b in first.button_texts() if b[0].isdigit()]) == 5  # five results
+    assert any("المزيد" in b for b in first.button_texts())  # and "more"
     await bot.click(first, "المزيد")
     edited = bot.tg.messages(READER)[-1]
     assert edited.edits == 1
-    assert "(6–10)" in edited.text
+    assert "(6–10)" in bare(edited.text)
     await bot.restart()  # the button still works after a restart
     await bot.click(edited, "المزيد")
     last = bot.tg.messages(READER)[-1]
-    assert "(11–12)" in last.text
+    assert "(11–12)" in bare(last.text)
     assert "المزيد" not in " ".join(last.button_texts())
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Settings
 from bot.standin import FakeTelegram, wait_until
-from tests.bot.conftest import ADMIN, READER, Harness
+from tests.bot.conftest import READER, Harness
 
 GROUP = -4001
 CHANNEL = -1001234567890
@@ -33,14 +33,14 @@ async def _readers_group_and_channel(bot: Harness) -> None:
 async def test_ordinary_pushes_are_silent_and_breaking_news_rings(bot: Harness) -> None:
     await _readers_group_and_channel(bot)
     for n in range(7):  # a burst: five articles and a list
-        await bot.send(ADMIN, f"/post خبر عادي {n}\nنص الخبر {n}.")
+        await bot.publish(f"/post خبر عادي {n}\nنص الخبر {n}.")
     await bot.push()
     ordinary = [m for c in (READER, GROUP, CHANNEL) for m in bot.tg.messages(c)]
     assert len(ordinary) == 3 * 6
     assert all(m.disable_notification for m in ordinary)
     assert not any("🔴" in m.text for m in ordinary)
     bot.tg.clear()
-    await bot.send(ADMIN, "/urgent زلزال في المنطقة\nتفاصيل الزلزال الأولى.")
+    await bot.publish("/urgent زلزال في المنطقة\nتفاصيل الزلزال الأولى.", urgent=True)
     await wait_until(lambda: all(bot.tg.messages(c) for c in (READER, GROUP, CHANNEL)))
     for chat_id in (READER, GROUP, CHANNEL):
         [urgent] = bot.tg.messages(chat_id)
@@ -64,10 +64,10 @@ async def test_pin_urgent_pins_where_the_bot_may_and_delivers_everywhere(
 ) -> None:
     bot = pinning_bot
     await _readers_group_and_channel(bot)  # in the group the bot is a plain member
-    await bot.send(ADMIN, "/urgent انفجار في الميناء\nتفاصيل أولى.")
+    await bot.publish("/urgent انفجار في الميناء\nتفاصيل أولى.", urgent=True)
     await wait_until(lambda: all(bot.tg.messages(c) for c in (READER, GROUP, CHANNEL)))
     [in_channel] = bot.tg.messages(CHANNEL)
     assert bot.tg.pinned == {CHANNEL: in_channel.message_id}  # not the group, not the reader
-    await bot.send(ADMIN, "/post خبر عادي\nنص عادي.")
+    await bot.publish("/post خبر عادي\nنص عادي.")
     await bot.push()
     assert bot.tg.pinned == {CHANNEL: in_channel.message_id}  # ordinary news is never pinned

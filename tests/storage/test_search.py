@@ -68,8 +68,7 @@ async def test_seed_article_is_found_by_tartus(db: Database) -> None:
         assert [h.id for h in result.hits] == [seed_id], query
     hit = (await search.search(db, "طرطوس")).hits[0]
     [(a, b)] = hit.marks
-    assert hit.snippet[a - 1 : b] == "وطرطوس"
-    assert hit.snippet[a:b] == "طرطوس"  # the conjunction is not part of the match
+    assert hit.snippet[a:b] == "وطرطوس"  # the whole word, never a part of it
 
 
 async def test_harakat_in_the_text(db: Database) -> None:
@@ -245,7 +244,7 @@ def test_parse_query_caps_terms_and_ignores_syntax() -> None:
     assert search.parse_query("وز*") == [search.parse_query("وز")[0]]
     # the cut of a very long query falls between words
     long = "طرطوس " * (search.MAX_QUERY_CHARS // 6 + 1) + "حلب"
-    assert {t.exact for t in search.parse_query(long)} == {"طرطوس"}
+    assert search.parse_query(long) == search.parse_query("طرطوس")
 
 
 def test_match_expression_quotes_every_token() -> None:
@@ -337,18 +336,28 @@ async def test_snippet_marks_point_at_vowelled_original(db: Database) -> None:
     assert [hit.snippet[a:b] for a, b in hit.marks] == ["مِيناءِ", "طَرْطُوسَ"]
 
 
-async def test_marks_leave_out_glued_conjunctions_and_prepositions(db: Database) -> None:
+async def test_marks_cover_whole_words_glued_letters_included(db: Database) -> None:
     await add(db, "خبر", "وَطَرْطُوس ثم بالأسد ثم فالحكومات ثم الحكومة ثم لجنة")
     for query, marked in [
-        ("طرطوس", "طَرْطُوس"),
-        ("الأسد", "الأسد"),
-        ("الحكومة", "الحكومات"),
-        ("بطرطوس", "طَرْطُوس"),  # typed glued: still the word without its و
+        ("طرطوس", "وَطَرْطُوس"),
+        ("الأسد", "بالأسد"),
+        ("الحكومة", "فالحكومات"),
+        ("بطرطوس", "وَطَرْطُوس"),
     ]:
         hit = (await search.search(db, query)).hits[0]
         assert hit.snippet[hit.marks[0][0] : hit.marks[0][1]] == marked, query
     hit = (await search.search(db, "الحكومة")).hits[0]
-    assert [hit.snippet[a:b] for a, b in hit.marks] == ["الحكومات", "الحكومة"]
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["فالحكومات", "الحكومة"]
+
+
+async def test_a_match_inside_a_word_marks_the_whole_word(db: Database) -> None:
+    await add(db, "زيارة لسوريا", "وصل الوفد لسوريا أمس، وقالت سوريا إنها ترحب")
+    hit = (await search.search(db, "سوريا")).hits[0]
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["لسوريا", "سوريا"]
+    assert [hit.title[a:b] for a, b in hit.title_marks] == ["لسوريا"]
+    for a, b in hit.marks:  # a mark starts and ends at a word's edge
+        assert a == 0 or not arabic.is_word_char(hit.snippet[a - 1])
+        assert b == len(hit.snippet) or not arabic.is_word_char(hit.snippet[b])
 
 
 async def test_snippet_is_cut_around_the_match_with_ellipses(db: Database) -> None:
@@ -543,3 +552,104 @@ async def test_corpus_facts(db: Database) -> None:
         ]
         assert marked
         assert not any("فاسد" in w for w in marked)
+
+
+# --- ranking as a reader expects, explanations, order ---------------------------------------
+
+
+async def test_the_same_word_with_al_ranks_above_a_shared_stem(db: Database) -> None:
+    """``/search مصرية``: «المصرية» (the word itself, with «ال») before «مصر» (its stem only)."""
+    with_al = await add(db, "خبر", "قالت الحكومة المصرية إن الوفد وصل", published_at="2018-01-01")
+    glued = await add(db, "خبر", "رحب بالمصرية والمصرية معا", published_at="2018-02-01")
+    stem_only = await add(db, "خبر", "وصل الوفد إلى مصر أمس", published_at="2018-06-01")
+    found = await ids(db, "مصرية")
+    assert set(found[:2]) == {with_al, glued}
+    assert found[2] == stem_only
+    assert search.parse_query("مصرية")[0] == search.Word(
+        "مصريه", arabic.query_stems("مصريه"), ("المصريه", "والمصريه", "بالمصريه", "للمصريه")
+    )
+    assert search.parse_query("المصرية")[0].alts == ()  # type: ignore[union-attr]
+
+
+async def test_results_matching_only_some_words_say_so(db: Database) -> None:
+    await add(db, "خبر", "وصل الأسطول إلى طرطوس")
+    both = await search.search(db, "الأسطول طرطوس")
+    assert both.total == 1
+    assert not both.partial
+    some = await search.search(db, "طرطوس كوكب")
+    assert some.total == 1
+    assert some.partial
+    none = await search.search(db, "كوكب مجرة")
+    assert none.total == 0
+    assert not none.partial
+
+
+async def test_newest_first_on_request(db: Database) -> None:
+    old_title = await add(db, "طرطوس", FILLER, published_at="2018-01-01T00:00:00Z")
+    new_body = await add(db, "خبر", "ذكر طرطوس", published_at="2018-05-01T00:00:00Z")
+    mid_body = await add(db, "خبر", "ذكر طرطوس", published_at="2018-03-01T00:00:00Z")
+    assert (await ids(db, "طرطوس"))[0] == old_title  # best first: the title match
+    result = await search.search(db, "طرطوس", limit=2, newest=True)
+    assert [h.id for h in result.hits] == [new_body, mid_body]
+    rest = await search.search(db, "طرطوس", limit=2, offset=2, newest=True)
+    assert [h.id for h in rest.hits] == [old_title]
+
+
+# --- Latin queries --------------------------------------------------------------------------
+
+
+async def test_latin_names_are_searched_in_arabic_script_too(db: Database) -> None:
+    title, _, body = SEED.read_text(encoding="utf-8").partition("\n")
+    seed_id = await add(db, title.strip(), body.strip())
+    english = await add(db, "Fleet in Tartus", "The Russian fleet reached Tartus port.")
+    deir = await add(db, "خبر", "اشتباكات في دير الزور شرقي سوريا")
+    assert set(await ids(db, "Tartus")) == {seed_id, english}
+    assert set(await ids(db, "TARTOUS")) == {seed_id}  # the English one spells it Tartus
+    assert await ids(db, "Deir ez-Zor") == [deir]
+    assert set(await ids(db, "Tartus Hmeimim")) == {seed_id}  # both words, Latin and Arabic
+    hit = next(h for h in (await search.search(db, "Tartus")).hits if h.id == seed_id)
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["وطرطوس"]
+    assert await ids(db, "Tartusx") == []  # not a name of the table: as typed only
+
+
+# --- snippets of long articles --------------------------------------------------------------
+
+
+async def test_a_match_late_in_a_long_article_is_found_and_marked(db: Database) -> None:
+    filler = " ".join(f"كلمة{i}" for i in range(3000))  # ~20,000 characters
+    await add(db, "خبر طويل", f"{filler}\nوصل الأسطول إلى طَرْطُوس صباحا\n{filler}")
+    hit = (await search.search(db, "طرطوس")).hits[0]
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["طَرْطُوس"]
+    assert hit.snippet.startswith("…")
+    assert hit.snippet.endswith("…")
+    assert len(hit.snippet) <= search.SNIPPET_CHARS + 2
+    late = await add(db, "خبر", f"{filler} فاسد ثم الأسد")  # a false candidate first
+    hit = next(h for h in (await search.search(db, "الأسد")).hits if h.id == late)
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["الأسد"]
+
+
+async def test_recent_pages_through_the_newest(db: Database) -> None:
+    added = [await add(db, f"خبر {i}", f"نص الخبر {i}") for i in range(7)]
+    first, more = await search.recent(db, limit=5)
+    assert [h.id for h in first] == added[::-1][:5]
+    assert more
+    second, more = await search.recent(db, limit=5, offset=5)
+    assert [h.id for h in second] == added[::-1][5:]
+    assert not more
+    assert first[0].snippet == "نص الخبر 6"
+    assert first[0].head == "نص الخبر 6"
+
+
+async def test_late_matches_in_other_spellings_are_marked(db: Database) -> None:
+    """Past the opening, the candidates are found in the text with its letters folded: hamza
+    forms, Arabic-Indic digits, harakat and phrases are marked as they are written."""
+    filler = " ".join(f"كلمة{i}" for i in range(1500))
+    await add(db, "خبر", f"{filler} في عام ٢٠١٨ قال الرئيس إن مَدِينَةَ طرطوس هادئة")
+    for query, marked in [
+        ("2018", ["٢٠١٨"]),
+        ("الرييس", ["الرئيس"]),
+        ("مدينة", ["مَدِينَةَ"]),
+        ('"مدينة طرطوس"', ["مَدِينَةَ", "طرطوس"]),
+    ]:
+        hit = (await search.search(db, query)).hits[0]
+        assert [hit.snippet[a:b] for a, b in hit.marks] == marked, query
