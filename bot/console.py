@@ -71,6 +71,10 @@ class Options:
     language: str | None = None
 
 
+#: The console's push interval at most: pushes show as they would, without a long wait.
+CONSOLE_PUSH_SECONDS = 5
+
+
 def console_settings(options: Options, database: Path) -> Settings:
     """The settings ``run`` would use, with what a console needs instead.
 
@@ -86,6 +90,8 @@ def console_settings(options: Options, database: Path) -> Settings:
         private_per_second=100,
         group_per_minute=6000,
         global_per_second=1000,
+        # A newcomer who subscribes and publishes sees the push within seconds, not minutes.
+        push_interval_seconds=CONSOLE_PUSH_SECONDS,
     )
     admins = frozenset({CONSOLE_USER}) if options.editor else frozenset[int]()
     return settings.model_copy(update={"admin_ids": admins})

@@ -371,6 +371,9 @@ async def delete_command(update: Update, context: AnyContext) -> None:
         return
     await _audit(update, context, article_id, "deleted")
     report = await deliveries.delete_report(d.db, article_id)
+    if not report.owed and not report.stayed and not report.deleted:
+        await say("delete_nothing")  # one answer, not "deleting 0 copies…" and "done (0)"
+        return
     await say("delete_started", n=report.owed)
     d.sender.wake()
     report = await _until_done(lambda: deliveries.delete_report(d.db, article_id))

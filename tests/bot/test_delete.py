@@ -59,8 +59,8 @@ async def test_what_was_not_sent_yet_is_never_sent(bot: Harness) -> None:
     await _subscribers(bot)
     article_id = await _post(bot)
     bot.tg.clear()
-    _, done = await _ask(bot, f"/delete {article_id}", 2, lang="en")
-    assert "every delivered copy was deleted (0)" in done.text
+    [done] = await _ask(bot, f"/delete {article_id}", 1, lang="en")
+    assert "No copy of it had gone out." in done.text
     assert await bot.push() == 0
     assert all(bot.tg.messages(c) == [] for c in (READER, EN_READER, CHANNEL))
 
@@ -106,7 +106,7 @@ async def test_delete_refuses_what_it_cannot_do(bot: Harness) -> None:
     await wait_until(lambda: len(bot.tg.messages(READER)) > before)
     assert "للمحررين فقط" in bot.tg.messages(READER)[-1].text
     assert await articles.get(bot.deps.db, article_id) is not None
-    await _ask(bot, f"/delete {article_id}", 2)
+    await _ask(bot, f"/delete {article_id}", 1)
     [again] = await _ask(bot, f"/delete {article_id}", 1)
     assert f"لا يوجد مقال رقم {article_id}" in bare(again.text)
 
@@ -114,7 +114,7 @@ async def test_delete_refuses_what_it_cannot_do(bot: Harness) -> None:
 async def test_history_says_who_did_what_and_when(bot: Harness) -> None:
     article_id = await _post(bot)
     await _ask(bot, f"/edit {article_id}\nعنوان مصحح\nنص مصحح.", 1)  # no copy sent yet
-    await _ask(bot, f"/delete {article_id}", 2)
+    await _ask(bot, f"/delete {article_id}", 1)
     [trail] = await _ask(bot, f"/history {article_id}", 1)
     lines = bare(trail.text).splitlines()
     assert lines[0] == f"🗂 سجل المقال رقم {article_id}"
@@ -132,3 +132,12 @@ async def test_history_says_who_did_what_and_when(bot: Harness) -> None:
     await bot.send(READER, f"/history {article_id}")
     await wait_until(lambda: len(bot.tg.messages(READER)) > before)
     assert "للمحررين فقط" in bot.tg.messages(READER)[-1].text
+
+
+async def test_an_article_never_sent_is_withdrawn_with_one_answer(bot: Harness) -> None:
+    article_id = await _post(bot)
+    [answer] = await _ask(bot, f"/delete {article_id}", 1)
+    assert "لم تُرسل منه نسخ بعد" in bare(answer.text)
+    await bot.push()
+    assert [bare(m.text) for m in bot.tg.messages(ADMIN)][-1] == bare(answer.text)
+    assert article_id not in [a.id for a in await articles.latest(bot.deps.db, 5)]

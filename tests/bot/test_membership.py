@@ -96,6 +96,6 @@ async def test_stats_show_queue_rate_and_each_article(bot: Harness) -> None:
     await bot.publish("/post خبر الإحصاءات\nنص.")
     await bot.push()
     [stats] = await bot.send(ADMIN, "/stats", lang="en")
-    assert "Queue: 0 messages" in stats.text
-    assert "messages/s over the last minute" in stats.text
+    assert "In the queue: 0;" in stats.text
+    assert "rate over the last minute:" in stats.text
     assert "خبر الإحصاءات\nreached 2, pending 0, failed 0" in stats.text
