@@ -468,7 +468,12 @@ async def mark_sending(db: Database, article_id: int, chat_id: int) -> bool:
 
 async def mark_sent(db: Database, article_ids: Ids, chat_id: int, message_id: int) -> None:
     await _set(
-        db, article_ids, chat_id, "state = 'sent', message_id = ?, error = NULL", message_id
+        db,
+        article_ids,
+        chat_id,
+        "state = 'sent', message_id = ?, error = NULL, sent_at = ?",
+        message_id,
+        utcnow(),
     )
 
 

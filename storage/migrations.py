@@ -409,6 +409,18 @@ async def _v10_opens(conn: aiosqlite.Connection) -> None:
     )
 
 
+async def _v11_sent_at(conn: aiosqlite.Connection) -> None:
+    """When each copy was sent, for the editors' chart of messages per hour."""
+    await execute_script(
+        conn,
+        """
+        ALTER TABLE deliveries ADD COLUMN sent_at TEXT;
+        UPDATE deliveries SET sent_at = updated_at WHERE state = 'sent';
+        CREATE INDEX deliveries_by_sent_at ON deliveries (sent_at) WHERE sent_at IS NOT NULL;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_core,
     _v2_search,
@@ -420,4 +432,5 @@ MIGRATIONS: list[Migration] = [
     _v8_follows,
     _v9_chat_settings,
     _v10_opens,
+    _v11_sent_at,
 ]

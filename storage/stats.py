@@ -8,13 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from storage.db import Database
 
-#: When a copy was sent. The outbox keeps no send time of its own: a row's ``updated_at`` is
-#: set when Telegram accepts it and again by a later correction or deletion; such a row is
-#: counted at its queueing time (``created_at``, at most a push interval earlier) instead.
-_SENT_AT = (
-    "CASE WHEN edits = 0 AND edit_due = 0 AND edit_error IS NULL AND deleted = 0"
-    " AND delete_due = 0 AND delete_error IS NULL THEN updated_at ELSE created_at END"
-)
+#: When a copy was sent (``sent_at``, migration 11). Rows sent before it existed carry their
+#: last update then.
+_SENT_AT = "sent_at"
 
 
 def _iso(moment: datetime) -> str:
@@ -37,7 +33,7 @@ async def sent_per_hour(
     start = end - timedelta(hours=hours)
     rows = await db.conn.execute_fetchall(
         f"SELECT substr({_SENT_AT}, 1, 13), count(DISTINCT chat_id || ':' || message_id)"
-        f" FROM deliveries WHERE state = 'sent' AND {_SENT_AT} >= ? GROUP BY 1",
+        f" FROM deliveries WHERE sent_at >= ? GROUP BY 1",
         (_iso(start),),
     )
     counts = {str(hour): int(n) for hour, n in rows}

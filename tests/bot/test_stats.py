@@ -124,17 +124,21 @@ async def test_sent_per_hour_counts_messages_in_their_hour(bot: Harness) -> None
     # Sends from three hours ago land in that hour; older than 48 hours, nowhere.
     three_hours_ago = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
     await db.conn.execute(
-        "UPDATE deliveries SET updated_at = ? WHERE chat_id = ?",
+        "UPDATE deliveries SET sent_at = ? WHERE chat_id = ?",
         (three_hours_ago.isoformat(), READER),
     )
     await db.conn.execute(
-        "UPDATE deliveries SET updated_at = '2020-01-01T00:00:00+00:00' WHERE chat_id = ?",
+        "UPDATE deliveries SET sent_at = '2020-01-01T00:00:00+00:00' WHERE chat_id = ?",
         (EN_READER,),
     )
     await db.conn.commit()
     counts = [n for _, n in await stats_store.sent_per_hour(db)]
     assert counts[-4] == 6
     assert sum(counts) == 6
+    # A later correction of a copy leaves it in the hour it was sent.
+    await db.conn.execute("UPDATE deliveries SET edits = 1, updated_at = ?", (_iso_now(),))
+    await db.conn.commit()
+    assert [n for _, n in await stats_store.sent_per_hour(db)] == counts
 
 
 async def test_subscribers_over_time_follow_joins_and_leaves(bot: Harness) -> None:
@@ -175,3 +179,7 @@ async def test_reach_counts_every_outcome(bot: Harness) -> None:
     assert (reach.article_id, reach.delivered, reach.pending) == (article_id, 0, 1)
     assert reach.failed == {"Bad Request: message is too long": 1}
     assert (reach.edited, reach.deleted, reach.withdrawn) == (0, 0, False)
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
