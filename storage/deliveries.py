@@ -421,6 +421,15 @@ async def released(db: Database, *, now: datetime | None = None, tz: tzinfo | No
     """Whether a chat with quiet hours or a digest has ordinary sends that are due now (its
     quiet hours or digest period ended): the push tick then wakes the sender."""
     held = await chat_settings.holds(db, now or datetime.now(UTC), tz or UTC)
+    # A digest gathered while a hold lasted, in a chat that no longer has one (/quiet off,
+    # /digest off): nothing else would wake the sender for it.
+    orphans = await db.conn.execute_fetchall(
+        "SELECT 1 FROM deliveries WHERE state = 'pending' AND digest < 0"
+        " AND chat_id NOT IN (SELECT value FROM json_each(?)) LIMIT 1",
+        (json.dumps(list(held)),),
+    )
+    if orphans:
+        return True
     return any(
         not held[chat_id].holds(created_at)
         for chat_id, _, created_at, _, _ in await _held_sends(db, list(held))

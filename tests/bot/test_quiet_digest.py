@@ -134,3 +134,20 @@ async def test_the_push_tick_wakes_the_sender_when_the_quiet_hours_end(bot: Harn
     await tick.run(bot.app)  # nothing new to queue: only the end of the quiet hours
     await wait_until(lambda: len(bot.tg.messages(READER)) == before + 1, 10)
     assert "موجز الأخبار" in bot.tg.last(READER).text
+
+
+async def test_the_push_tick_sends_what_waited_once_quiet_hours_are_switched_off(
+    bot: Harness,
+) -> None:
+    await bot.send(EN_READER, "/subscribe", lang="en")
+    await bot.send(EN_READER, "/quiet 22:00-06:00", lang="en")
+    _at(bot, NIGHT)
+    await _store(bot, TITLES[:2])
+    assert await bot.push() == 0
+    await bot.send(EN_READER, "/quiet off", lang="en")
+    before = len(bot.tg.messages(EN_READER))
+    assert bot.app.job_queue is not None
+    [tick] = bot.app.job_queue.get_jobs_by_name(JOB_NAME)
+    await tick.run(bot.app)  # nothing new arrived: only the switched-off hold wakes it
+    await wait_until(lambda: len(bot.tg.messages(EN_READER)) == before + 1, 10)
+    assert "News digest: 2 articles" in bot.tg.last(EN_READER).text
