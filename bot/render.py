@@ -844,11 +844,16 @@ def search_message(
     tz: tzinfo | None = None,
     newest: bool = False,
     page_size: int = 5,
+    *,
+    bot_username: str = "",
+    private: bool = True,
 ) -> Message:
     """One page of results: the count, each hit in context, buttons to open and to go on.
 
     With a saved query (``query_id``): the previous and the next page, and the order to switch
-    to (newest first, or best first again). ``result.partial``: said above the results.
+    to (newest first, or best first again) when there is more than one result.
+    ``result.partial``: said above the results. In a group or channel the results open in the
+    reader's private chat (deep links), never in the group.
     """
     if not result.hits:
         return Message(t(lang, "search_none", query=_cut(result.query, 100)))
@@ -876,15 +881,12 @@ def search_message(
         marks = [(a, b) for a, b in hit.marks if b <= len(snippet)]
         block += "\n" + highlight(snippet, marks)
         blocks.append(block)
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    f"{i}. {_cut(hit.title, BUTTON_CHARS)}",
-                    # read in place, with a way back to this page when the query is saved
-                    callback_data=callbacks.encode(callbacks.read(hit.id, 0, this_page)),
-                )
-            ]
-        )
+        label = f"{i}. {_cut(hit.title, BUTTON_CHARS)}"
+        if private:  # read in place, with a way back to this page when the query is saved
+            data = callbacks.encode(callbacks.read(hit.id, 0, this_page))
+            rows.append([InlineKeyboardButton(label, callback_data=data)])
+        else:
+            rows.append([InlineKeyboardButton(label, url=deep_link(bot_username, hit.id))])
     if query_id:
         rows.extend(_search_buttons(lang, result, offset, query_id, newest, page_size))
     return Message(directed(lang, "\n\n".join(blocks)), InlineKeyboardMarkup(rows))
@@ -916,9 +918,13 @@ def _search_buttons(
         )
     if lang == "ar":
         row.reverse()
-    other = callbacks.SearchPage(query_id, 0) if newest else callbacks.SearchNewest(query_id, 0)
-    label = STRINGS["btn_best" if newest else "btn_newest"][lang]
-    order = [InlineKeyboardButton(label, callback_data=callbacks.encode(other))]
+    order: list[InlineKeyboardButton] = []
+    if result.total > 1:  # one result has no order to change
+        other = (
+            callbacks.SearchPage(query_id, 0) if newest else callbacks.SearchNewest(query_id, 0)
+        )
+        label = STRINGS["btn_best" if newest else "btn_newest"][lang]
+        order = [InlineKeyboardButton(label, callback_data=callbacks.encode(other))]
     return [r for r in (row, order) if r]
 
 

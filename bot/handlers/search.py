@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -23,10 +26,20 @@ async def run_search(update: Update, context: AnyContext, query: str) -> None:
         return
     db = deps(context).db
     result = await search.search(db, query, limit=PAGE, offset=0)
-    query_id = await queries.remember(db, query) if result.total > PAGE else 0
+    # Saved whenever it found something: pages, the other order and "back to the results".
+    query_id = await queries.remember(db, query) if result.total else 0
     tz = deps(context).settings.tz()
-    message = render.search_message(result, language, 0, query_id, tz, page_size=PAGE)
+    message = render.search_message(
+        result, language, 0, query_id, tz, page_size=PAGE, **_where(update, context)
+    )
     await reply(update, context, [message])
+
+
+def _where(update: Update, context: AnyContext) -> dict[str, Any]:
+    """Where the results are shown: a private chat reads in place, a group gets deep links."""
+    chat = update.effective_chat
+    private = chat is None or chat.type == ChatType.PRIVATE
+    return {"bot_username": context.bot.username or "", "private": private}
 
 
 async def search_command(update: Update, context: AnyContext) -> None:
@@ -55,7 +68,14 @@ async def page_button(update: Update, context: AnyContext) -> None:
     newest = isinstance(page, callbacks.SearchNewest)
     result = await search.search(db, text, limit=PAGE, offset=page.offset, newest=newest)
     message = render.search_message(
-        result, language, page.offset, page.query_id, deps(context).settings.tz(), newest, PAGE
+        result,
+        language,
+        page.offset,
+        page.query_id,
+        deps(context).settings.tz(),
+        newest,
+        PAGE,
+        **_where(update, context),
     )
     try:
         await query.edit_message_text(message.text, reply_markup=message.keyboard)
