@@ -682,10 +682,12 @@ def push_message(
         if not photo or excess <= 0 or not lead:
             break
         limit -= excess + 8  # the direction marks of Arabic text took that room: shorter
-    if not truncated and title == article.title:  # all of it is here: no button resends it
-        return Message(text, photo=photo)
-    button = _open_button(STRINGS["btn_read"][lang], article.id, bot_username, private)
-    return Message(text, InlineKeyboardMarkup([[button]]), photo=photo)
+    row: list[InlineKeyboardButton] = []
+    if truncated or title != article.title:  # all of it is here: no button resends it
+        row.append(_open_button(STRINGS["btn_read"][lang], article.id, bot_username, private))
+    if private:  # groups and channels have Telegram's own forwarding
+        row.append(share_button(lang, article.title))
+    return Message(text, InlineKeyboardMarkup([row]) if row else None, photo=photo)
 
 
 def _lead(paragraphs: Sequence[str], limit: int, measure: Callable[[str], int]) -> str:

@@ -52,7 +52,7 @@ async def test_admin_post_reaches_every_subscriber_once(bot: Harness) -> None:
     for chat_id in (READER, EN_READER, GROUP, CHANNEL):
         [pushed] = bot.tg.messages(chat_id)
         assert pushed.bold()[0] == "اجتماع طارئ في طرطوس"
-    assert bot.tg.last(EN_READER).button_texts() == ["Read the article"]
+    assert bot.tg.last(EN_READER).button_texts() == ["Read the article", "📤 Share"]
     channel_button = bot.tg.last(CHANNEL).buttons()[0][0]
     assert str(channel_button["url"]).startswith("https://t.me/newsbot_test_bot?start=a")
 

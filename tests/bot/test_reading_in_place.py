@@ -322,10 +322,11 @@ async def test_a_push_holding_the_whole_article_has_no_button_to_send_it_again(
     await articles.add(bot.deps.db, NewArticle(title="خبر طويل", body=LONG_BODY))
     bot.tg.clear()
     await bot.push()
-    for chat_id in (READER, GROUP):
+    for chat_id, share in ((READER, ["📤 مشاركة"]), (GROUP, [])):
         by_title = {_title(m.text): m for m in bot.tg.messages(chat_id)}
-        assert by_title["خبر قصير"].buttons() == []
-        assert by_title["خبر طويل"].button_texts() == ["اقرأ المقال"]
+        # Only the private push can be shared from a button (groups forward); none resends.
+        assert by_title["خبر قصير"].button_texts() == share
+        assert by_title["خبر طويل"].button_texts() == ["اقرأ المقال", *share]
     # In the private chat the long one opens below the push, which stays as it was.
     pushed = {_title(m.text): m for m in bot.tg.messages(READER)}["خبر طويل"]
     [opened] = await bot.click(pushed, "اقرأ المقال")

@@ -69,7 +69,7 @@ async def test_language_per_chat_wins_and_survives_a_restart(bot: Harness) -> No
     long_body = "جملة طويلة من نص المقال. " * 100
     await articles.add(bot.deps.db, NewArticle(title="خبر", body=long_body))
     assert await bot.push() == 1
-    assert bot.tg.last(READER).button_texts() == ["Read the article"]
+    assert bot.tg.last(READER).button_texts() == ["Read the article", "📤 Share"]
     [auto] = await bot.send(READER, "/language auto")
     assert "بلغة تيليجرام" in auto.text
 
