@@ -33,6 +33,7 @@ from bot.strings import (
     PLURALS,
     SEND_FAILURES,
     STRINGS,
+    TOPIC_NAMES,
     Lang,
 )
 from storage.articles import Article, parse_published_at
@@ -1111,12 +1112,50 @@ def following_message(
     return Message(directed(lang, "\n".join(lines)), InlineKeyboardMarkup(rows))
 
 
+def _topic_fold(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+_TOPIC_BY_NAME: dict[str, str] = {
+    _topic_fold(label): slug for slug, names in TOPIC_NAMES.items() for label in names.values()
+}
+_TOPIC_SLUGS: dict[str, str] = {_topic_fold(slug): slug for slug in TOPIC_NAMES}
+
+
+def topic_name(lang: Lang, category: str) -> str:
+    """A category as readers of ``lang`` call it (``sport``: «رياضة»); else as it is."""
+    slug = _TOPIC_SLUGS.get(_topic_fold(category))
+    return TOPIC_NAMES[slug][lang] if slug else category
+
+
+def topic_label(lang: Lang, label: str) -> str:
+    """A follow's label with its category named for readers: ``#sport`` is «#رياضة»."""
+    return "#" + topic_name(lang, label[1:]) if label.startswith("#") else label
+
+
+def topic_typed(text: str, categories: Iterable[str]) -> str:
+    """What follows /follow or /unfollow, with a category typed by its name in either
+    language (``#رياضة``, ``#Sport``) turned into the articles' own ``categories`` entry
+    (``#sport``). A name that is itself a category, or none of them, stays as typed."""
+    text = " ".join(text.split())
+    if not text.startswith("#"):
+        return text
+    known = {_topic_fold(c): c for c in categories}
+    typed = _topic_fold(text[1:])
+    if typed in known:
+        return text
+    slug = _TOPIC_BY_NAME.get(typed)
+    if slug is not None and _topic_fold(slug) in known:
+        return "#" + known[_topic_fold(slug)]
+    return text
+
+
 def topics_message(lang: Lang, topics: Sequence[tuple[str, bool, str]]) -> Message:
     """/topics: a button per category, ``(name, followed, callback data)``, two a row."""
     if not topics:
         return Message(t(lang, "topics_none"))
     buttons = [
-        _label_button(("✅ " if followed else "➕ ") + name, data)
+        _label_button(("✅ " if followed else "➕ ") + topic_name(lang, name), data)
         for name, followed, data in topics
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

@@ -19,6 +19,21 @@ Lang = Literal["ar", "en"]
 
 STRINGS: dict[str, dict[Lang, str]] = {}
 
+#: The site's categories (``articles.category``, as feeds and files give them) by name in
+#: each language, for /topics, /following and /follow #name. One not listed shows as it is.
+TOPIC_NAMES: dict[str, dict[Lang, str]] = {
+    "internationalNews": {"ar": "دولي", "en": "World"},
+    "middleEast": {"ar": "الشرق الأوسط", "en": "Middle East"},
+    "sport": {"ar": "رياضة", "en": "Sport"},
+    "economy": {"ar": "اقتصاد", "en": "Economy"},
+    "technology": {"ar": "تكنولوجيا", "en": "Technology"},
+    "culture": {"ar": "ثقافة", "en": "Culture"},
+    "politics": {"ar": "سياسة", "en": "Politics"},
+    "syria": {"ar": "سوريا", "en": "Syria"},
+    "health": {"ar": "صحة", "en": "Health"},
+    "opinion": {"ar": "رأي", "en": "Opinion"},
+}
+
 #: A feed's failure in words: (what the error text starts with, Arabic, English). The rest of
 #: an unknown error is shown as it is.
 FEED_ERRORS: list[tuple[str, str, str]] = [

@@ -154,6 +154,10 @@ async def _quiet_in_channel(update: Update, context: AnyContext) -> None:
         logger.info("channel %s: the follow command stays (%s)", post.chat.id, exc)
 
 
+async def _categories(context: AnyContext) -> list[str]:
+    return [topic.name for topic in await follows.topics(deps(context).db)]
+
+
 def _added_text(language: Lang, added: follows.Added) -> str:
     if added.problem == "empty":
         return t(language, "follow_usage")
@@ -162,9 +166,11 @@ def _added_text(language: Lang, added: follows.Added) -> str:
         return t(language, f"follow_{added.problem}", max=limit)
     assert added.follow is not None
     if not added.new:
-        return t(language, "follow_already", label=added.follow.label)
+        return t(
+            language, "follow_already", label=render.topic_label(language, added.follow.label)
+        )
     key = "follow_added_topic" if added.follow.kind == "topic" else "follow_added"
-    return t(language, key, label=added.follow.label.lstrip("#"))
+    return t(language, key, label=render.topic_label(language, added.follow.label).lstrip("#"))
 
 
 async def follow(update: Update, context: AnyContext) -> None:
@@ -175,7 +181,8 @@ async def follow(update: Update, context: AnyContext) -> None:
     language = lang(update, context)
     db = deps(context).db
     user = update.effective_user
-    added = await follows.add(db, target.chat_id, target.rest, user.id if user else None)
+    typed = render.topic_typed(target.rest, await _categories(context))
+    added = await follows.add(db, target.chat_id, typed, user.id if user else None)
     text = _added_text(language, added)
     if added.new and await follows.receiving(db, target.chat_id) == "everything":
         text += "\n" + t(language, "follow_everything_note")
@@ -194,11 +201,14 @@ async def unfollow(update: Update, context: AnyContext) -> None:
         await _answer(update, context, target, t(language, "unfollow_usage"))
         return
     label = " ".join(target.rest.split())[: follows.MAX_CHARS]
-    removed = await follows.remove(deps(context).db, target.chat_id, target.rest)
-    key = "unfollow_done" if removed else "unfollow_none"
-    await _answer(
-        update, context, target, t(language, key, label=removed.label if removed else label)
+    removed = await follows.remove(
+        deps(context).db,
+        target.chat_id,
+        render.topic_typed(target.rest, await _categories(context)),
     )
+    key = "unfollow_done" if removed else "unfollow_none"
+    shown = render.topic_label(language, removed.label) if removed else label
+    await _answer(update, context, target, t(language, key, label=shown))
     if not target.answer:
         await _quiet_in_channel(update, context)
 
@@ -212,7 +222,9 @@ async def _following_message(context: AnyContext, language: Lang, chat_id: int) 
         mode = ("following_only_button", _data(_MODE, chat_id, 0))
     elif items and state == "nothing":
         mode = ("following_resume_button", _data(_MODE, chat_id, 1))
-    labels = [(f.label, _data(_UNFOLLOW, chat_id, f.id)) for f in items]
+    labels = [
+        (render.topic_label(language, f.label), _data(_UNFOLLOW, chat_id, f.id)) for f in items
+    ]
     return render.following_message(language, labels, state, mode)
 
 
@@ -281,7 +293,7 @@ async def button(update: Update, context: AnyContext) -> None:
         if removed is None:
             await stale_button(update, context)
             return
-        note = t(language, "unfollow_done", label=removed.label)
+        note = t(language, "unfollow_done", label=render.topic_label(language, removed.label))
         message = await _following_message(context, language, chat_id)
     elif kind == _MODE:
         ok = await follows.set_follows_only(db, chat_id, resume=bool(value))
@@ -298,7 +310,7 @@ async def button(update: Update, context: AnyContext) -> None:
         label = "#" + topic.name
         removed = await follows.remove(db, chat_id, label)
         if removed is not None:
-            note = t(language, "unfollow_done", label=removed.label)
+            note = t(language, "unfollow_done", label=render.topic_label(language, removed.label))
         else:
             added = await follows.add(db, chat_id, label, query.from_user.id)
             note = _added_text(language, added)

@@ -98,10 +98,10 @@ async def _view(update: Update, context: AnyContext) -> render.Message:
     chat_id = _chat_id(update)
     current = await chat_settings.get(d.db, chat_id)
     receiving = await follows.receiving(d.db, chat_id)
-    labels = [f.label for f in await follows.list_follows(d.db, chat_id)]
-    return render.settings_message(
-        lang(update, context), current, receiving, labels, d.settings.timezone
-    )
+    language = lang(update, context)
+    items = await follows.list_follows(d.db, chat_id)
+    labels = [render.topic_label(language, f.label) for f in items]
+    return render.settings_message(language, current, receiving, labels, d.settings.timezone)
 
 
 async def settings_command(update: Update, context: AnyContext) -> None:

@@ -214,3 +214,21 @@ async def test_a_channel_follows_from_inside_the_channel_silently(bot: Harness) 
     assert await follows.list_follows(bot.deps.db, CHANNEL) == []
     assert bot.tg.messages(CHANNEL) == []
     assert bot.errors == []
+
+
+async def test_the_sites_categories_are_named_in_the_readers_language(bot: Harness) -> None:
+    await _article(bot, "مباراة القمة", category="sport")
+    await _article(bot, "ندوة الكتاب", category="culture")
+    [menu] = await bot.send(READER, "/topics")
+    assert {"➕ رياضة", "➕ ثقافة"} <= set(menu.button_texts())
+    [done] = await bot.send(READER, "/follow #رياضة")
+    assert "رياضة" in _p(done.text)
+    assert [f.label for f in await follows.list_follows(bot.deps.db, READER)] == ["#sport"]
+    [listed] = await bot.send(EN_READER, "/follow #Culture", lang="en")
+    assert "Culture" in _p(listed.text)
+    [mine] = await bot.send(READER, "/following")
+    assert "#رياضة" in _p(mine.text)
+    assert "sport" not in mine.text
+    [gone] = await bot.send(READER, "/unfollow #رياضة")
+    assert "رياضة" in _p(gone.text)
+    assert await follows.list_follows(bot.deps.db, READER) == []
