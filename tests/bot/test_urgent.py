@@ -67,6 +67,7 @@ async def test_pin_urgent_pins_where_the_bot_may_and_delivers_everywhere(
     await bot.publish("/urgent انفجار في الميناء\nتفاصيل أولى.", urgent=True)
     await wait_until(lambda: all(bot.tg.messages(c) for c in (READER, GROUP, CHANNEL)))
     [in_channel] = bot.tg.messages(CHANNEL)
+    await wait_until(lambda: CHANNEL in bot.tg.pinned)  # the pin follows the send
     assert bot.tg.pinned == {CHANNEL: in_channel.message_id}  # not the group, not the reader
     await bot.publish("/post خبر عادي\nنص عادي.")
     await bot.push()
