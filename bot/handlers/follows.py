@@ -16,18 +16,17 @@ from dataclasses import dataclass
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import render
 from bot.context import AnyApplication, AnyContext, deps, lang
-from bot.editors import chat_name
 from bot.handlers.common import command_text, reply, stale_button
 from bot.handlers.reader import remember_chat
-from bot.handlers.subscriptions import _is_group_admin, bot_can_post, parse_chat_ref
+from bot.handlers.subscriptions import check_channel, is_group_admin, parse_chat_ref
 from bot.render import t
 from bot.strings import Lang
-from storage import chats, follows
+from storage import follows
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ async def _target(update: Update, context: AnyContext) -> _Target | None:
     first, rest = [*text.split(maxsplit=1), "", ""][:2]
     ref = parse_chat_ref(first) if first[:1] in ("@", "-", "t") else None
     if ref is None:
-        if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and not await _is_group_admin(
+        if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and not await is_group_admin(
             update, context
         ):
             await reply(update, context, [render.Message(t(language, "follow_admins_only"))])
@@ -95,47 +94,8 @@ async def _target(update: Update, context: AnyContext) -> _Target | None:
     if chat.type != ChatType.PRIVATE:
         await reply(update, context, [render.Message(t(language, "channel_private_only"))])
         return None
-    channel = await _check_channel(update, context, ref)
-    return None if channel is None else _Target(channel, rest.strip())
-
-
-async def _check_channel(update: Update, context: AnyContext, ref: str | int) -> int | None:
-    """As ``/subscribe @channel`` does: the requester is its admin, the bot may post there."""
-    language = lang(update, context)
-    user = update.effective_user
-    assert user is not None
-    shown = str(ref)
-    try:
-        chat = await context.bot.get_chat(ref)
-        shown = chat_name(chat.id, chat.username, chat.title)
-        requester = await context.bot.get_chat_member(chat.id, user.id)
-        bot_member = await context.bot.get_chat_member(chat.id, context.bot.id)
-    except (BadRequest, Forbidden):
-        await reply(
-            update, context, [render.Message(t(language, "channel_not_found", chat=shown))]
-        )
-        return None
-    except NetworkError:
-        logger.warning("could not check %s with Telegram", shown)
-        await reply(update, context, [render.Message(t(language, "telegram_busy"))])
-        return None
-    if chat.type == ChatType.PRIVATE:
-        await reply(update, context, [render.Message(t(language, "channel_bad_ref"))])
-        return None
-    if requester.status not in _ADMINS:
-        await reply(
-            update, context, [render.Message(t(language, "channel_not_admin_you", chat=shown))]
-        )
-        return None
-    if not bot_can_post(bot_member, chat.type):
-        await reply(
-            update, context, [render.Message(t(language, "channel_bot_cannot_post", chat=shown))]
-        )
-        return None
-    await chats.upsert_chat(
-        deps(context).db, chat.id, chat.type, title=chat.title, username=chat.username
-    )
-    return chat.id
+    channel = await check_channel(update, context, ref)
+    return None if channel is None else _Target(channel.id, rest.strip())
 
 
 async def _answer(update: Update, context: AnyContext, target: _Target, text: str) -> None:

@@ -20,7 +20,7 @@ from bot import callbacks, render
 from bot.context import AnyApplication, AnyContext, deps, lang
 from bot.handlers.common import command_text, reply, stale_button
 from bot.handlers.reader import remember_chat
-from bot.handlers.subscriptions import _is_group_admin
+from bot.handlers.subscriptions import is_group_admin
 from bot.render import t
 from storage import chat_settings, chats, follows
 from storage.chat_settings import DigestMode, Language
@@ -72,7 +72,7 @@ async def _may_change(update: Update, context: AnyContext) -> bool:
     assert chat is not None
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return True
-    if await _is_group_admin(update, context):
+    if await is_group_admin(update, context):
         return True
     language = lang(update, context)
     query = update.callback_query

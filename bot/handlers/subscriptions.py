@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 from telegram import (
     ChatMember,
@@ -50,7 +51,7 @@ def parse_chat_ref(text: str) -> str | int | None:
     return text if text.startswith("@") else int(text)
 
 
-async def _is_group_admin(update: Update, context: AnyContext) -> bool:
+async def is_group_admin(update: Update, context: AnyContext) -> bool:
     chat = update.effective_chat
     message = update.effective_message
     assert chat is not None
@@ -69,7 +70,7 @@ async def _toggle_here(update: Update, context: AnyContext, on: bool) -> None:
     chat = update.effective_chat
     assert chat is not None
     language = lang(update, context)
-    if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and not await _is_group_admin(
+    if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and not await is_group_admin(
         update, context
     ):
         await reply(update, context, [render.Message(t(language, "sub_group_admins_only"))])
@@ -86,6 +87,58 @@ async def _toggle_here(update: Update, context: AnyContext, on: bool) -> None:
     await reply(update, context, [render.Message(t(language, key))])
 
 
+@dataclass(frozen=True)
+class CheckedChannel:
+    """A channel (or group) the requester administers, as Telegram names it."""
+
+    id: int
+    shown: str
+
+
+async def check_channel(
+    update: Update, context: AnyContext, ref: str | int, *, must_post: bool = True
+) -> CheckedChannel | None:
+    """One rule for managing a channel from a private chat (``/subscribe @channel``,
+    ``/follow @channel …``): ask Telegram who is who; the requester must administer it and,
+    with ``must_post``, the bot must be able to post there. On a refusal the requester is told
+    why and None is returned; otherwise the chat is recorded."""
+    language: Lang = lang(update, context)
+    user = update.effective_user
+    assert user is not None
+    shown = str(ref)
+    try:
+        chat = await context.bot.get_chat(ref)
+        shown = chat_name(chat.id, chat.username, chat.title)
+        requester = await context.bot.get_chat_member(chat.id, user.id)
+        bot_member = await context.bot.get_chat_member(chat.id, context.bot.id)
+    except (BadRequest, Forbidden):
+        await reply(
+            update, context, [render.Message(t(language, "channel_not_found", chat=shown))]
+        )
+        return None
+    except NetworkError:
+        logger.warning("could not check %s with Telegram", shown)
+        await reply(update, context, [render.Message(t(language, "telegram_busy"))])
+        return None
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, context, [render.Message(t(language, "channel_bad_ref"))])
+        return None
+    if requester.status not in _ADMINS:
+        await reply(
+            update, context, [render.Message(t(language, "channel_not_admin_you", chat=shown))]
+        )
+        return None
+    if must_post and not bot_can_post(bot_member, chat.type):
+        await reply(
+            update, context, [render.Message(t(language, "channel_bot_cannot_post", chat=shown))]
+        )
+        return None
+    await chats.upsert_chat(
+        deps(context).db, chat.id, chat.type, title=chat.title, username=chat.username
+    )
+    return CheckedChannel(chat.id, shown)
+
+
 async def _toggle_channel(update: Update, context: AnyContext, ref: str, on: bool) -> None:
     """Manage a channel's subscription from a private chat, after asking Telegram who is who."""
     language: Lang = lang(update, context)
@@ -95,43 +148,17 @@ async def _toggle_channel(update: Update, context: AnyContext, ref: str, on: boo
         return
     user = update.effective_user
     assert user is not None
-    shown = str(target)
-    try:
-        chat = await context.bot.get_chat(target)
-        shown = chat_name(chat.id, chat.username, chat.title)
-        requester = await context.bot.get_chat_member(chat.id, user.id)
-        bot_member = await context.bot.get_chat_member(chat.id, context.bot.id)
-    except (BadRequest, Forbidden):
-        await reply(
-            update, context, [render.Message(t(language, "channel_not_found", chat=shown))]
-        )
-        return
-    except NetworkError:
-        logger.warning("could not check %s with Telegram", shown)
-        await reply(update, context, [render.Message(t(language, "telegram_busy"))])
-        return
-    if chat.type == ChatType.PRIVATE:
-        await reply(update, context, [render.Message(t(language, "channel_bad_ref"))])
-        return
-    if requester.status not in _ADMINS:
-        await reply(
-            update, context, [render.Message(t(language, "channel_not_admin_you", chat=shown))]
-        )
+    channel = await check_channel(update, context, target, must_post=on)
+    if channel is None:
         return
     db = deps(context).db
-    if on and not bot_can_post(bot_member, chat.type):
-        await reply(
-            update, context, [render.Message(t(language, "channel_bot_cannot_post", chat=shown))]
-        )
-        return
-    await chats.upsert_chat(db, chat.id, chat.type, title=chat.title, username=chat.username)
     if on:
-        changed = await chats.subscribe(db, chat.id, user.id)
+        changed = await chats.subscribe(db, channel.id, user.id)
         key = "channel_done" if changed else "channel_already"
     else:
-        changed = await chats.unsubscribe(db, chat.id)
+        changed = await chats.unsubscribe(db, channel.id)
         key = "channel_unsub_done" if changed else "channel_unsub_none"
-    await reply(update, context, [render.Message(t(language, key, chat=shown))])
+    await reply(update, context, [render.Message(t(language, key, chat=channel.shown))])
 
 
 async def _dispatch(update: Update, context: AnyContext, on: bool) -> None:
