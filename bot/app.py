@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import cast
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import NetworkError
 from telegram.ext import (
@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import delivery, ingest, schedule, sender
+from bot import delivery, editors, ingest, schedule, sender
 from bot.config import Settings
 from bot.context import AnyApplication, AnyContext, Deps, install, lang
 from bot.handlers import admin, feeds_admin, reader, search, subscriptions
@@ -30,7 +30,6 @@ from bot.handlers import settings as settings_handlers
 from bot.handlers import stats as stats_handlers
 from bot.handlers.common import stale_button
 from bot.render import t
-from bot.strings import COMMANDS
 from storage import chat_settings, deliveries, feeds, open_database
 from storage.ingest import service
 from storage.ingest.http import Fetcher
@@ -53,11 +52,7 @@ async def _post_init(application: AnyApplication) -> None:
     await feeds.sync_settings(db, settings.feeds)
     # New files in SEEDS_DIR now; then the ingest job watches it and polls the feeds.
     ingest.log_load(settings, await service.load_new_files(db, settings.sources()))
-    for language, commands in COMMANDS.items():
-        await application.bot.set_my_commands(
-            [BotCommand(name, text) for name, text in commands],
-            language_code=None if language == settings.default_language else language,
-        )
+    await editors.set_menus(application.bot, settings)
     # Scheduled posts whose time came while the bot was down go out now.
     await schedule.publish_due_drafts(application.bot, deps)
     await deliveries.enqueue_new(db, settings.push_policy())  # what arrived while it was down

@@ -4,14 +4,43 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
 
 from bot.config import Settings
-from bot.strings import Lang, language_for
+from bot.strings import COMMANDS, EDITOR_COMMANDS, Lang, language_for
 from storage import chat_settings, chats
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
+
+
+async def set_menus(bot: Bot, settings: Settings) -> None:
+    """The command menus: the readers' for everyone, in each language, and the editors' own
+    (with /post, /edit, /stats…) in each editor's private chat."""
+    for language, commands in COMMANDS.items():
+        await bot.set_my_commands(
+            [BotCommand(name, text) for name, text in commands],
+            language_code=None if language == settings.default_language else language,
+        )
+    for editor_id in settings.admin_ids:
+        await set_editor_menu(bot, settings, editor_id)
+
+
+async def set_editor_menu(bot: Bot, settings: Settings, editor_id: int) -> bool:
+    """Give an editor's private chat the editors' menu; False when Telegram does not know the
+    chat yet (the editor never started the bot: their /start sets it then)."""
+    try:
+        for language, commands in EDITOR_COMMANDS.items():
+            await bot.set_my_commands(
+                [BotCommand(name, text) for name, text in commands],
+                scope=BotCommandScopeChat(editor_id),
+                language_code=None if language == settings.default_language else language,
+            )
+    except TelegramError as exc:
+        logger.info("editor %s gets the editors' menu at their /start (%s)", editor_id, exc)
+        return False
+    return True
 
 
 async def editor_language(db: Database, settings: Settings, editor_id: int) -> Lang:

@@ -140,6 +140,32 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
 }
 
 
+#: The editors' own menu (set per editor's chat; it replaces the readers' menu there).
+EDITOR_COMMANDS: dict[Lang, list[tuple[str, str]]] = {
+    "ar": [
+        ("post", "مسودة مقال للنشر"),
+        ("urgent", "مسودة خبر عاجل"),
+        ("scheduled", "المنشورات المجدولة"),
+        ("edit", "تصحيح مقال برقمه"),
+        ("delete", "سحب مقال برقمه"),
+        ("history", "سجل مقال برقمه"),
+        ("stats", "الإحصاءات"),
+        ("feeds", "مصادر الأخبار"),
+        *COMMANDS["ar"],
+    ],
+    "en": [
+        ("post", "Draft an article"),
+        ("urgent", "Draft breaking news"),
+        ("scheduled", "Scheduled posts"),
+        ("edit", "Correct an article by its number"),
+        ("delete", "Withdraw an article by its number"),
+        ("history", "An article's history"),
+        ("stats", "Stats"),
+        ("feeds", "News feeds"),
+        *COMMANDS["en"],
+    ],
+}
+
 MONTHS: dict[Lang, list[str]] = {
     "ar": [
         "يناير",

@@ -16,7 +16,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks, outcomes, render
+from bot import callbacks, editors, outcomes, render
 from bot.context import AnyApplication, AnyContext, deps, is_admin, lang
 from bot.handlers.common import command_text, reply, stale_button
 from bot.numbers import parse_int
@@ -121,6 +121,9 @@ async def _show(update: Update, context: AnyContext, message: render.Message) ->
 async def start(update: Update, context: AnyContext) -> None:
     """Welcome the reader, or open the article a deep link points at."""
     await remember_chat(update, context)
+    chat = update.effective_chat
+    if is_admin(update, context) and chat is not None and chat.type == ChatType.PRIVATE:
+        await editors.set_editor_menu(context.bot, deps(context).settings, chat.id)
     match = _DEEP_LINK.match(context.args[0]) if context.args else None
     if match:
         await open_article(update, context, int(match.group(1)))
