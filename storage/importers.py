@@ -153,14 +153,20 @@ def visible(text: str) -> str:
 _INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn"})
 
 
-def check_article(article: NewArticle) -> NewArticle:
-    """The checks every article passes, whichever way it arrives; RecordError says why not."""
+def check_article(article: NewArticle, *, body_required: bool = True) -> NewArticle:
+    """The checks every article passes, whichever way it arrives; RecordError says why not.
+
+    Without ``body_required`` (an editor's breaking-news flash: a headline alone), a body
+    that is empty or invisible is stored empty.
+    """
     if not visible(article.title):
         raise RecordError(
             "the title is empty or invisible (only spaces or control characters)",
             "title_invisible",
         )
-    if not visible(article.body):
+    if not body_required and not visible(article.body):
+        article = replace(article, body="")
+    elif not visible(article.body):
         raise RecordError(
             "the body is empty or invisible (only spaces or control characters)",
             "body_invisible",

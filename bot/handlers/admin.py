@@ -33,9 +33,10 @@ logger = logging.getLogger(__name__)
 _URL_LINE = re.compile(r"^https?://\S+$")
 
 
-def parse_post(text: str) -> NewArticle:
+def parse_post(text: str, *, flash: bool = False) -> NewArticle:
     """``/post`` text → article: the title on the command's line or the next one, the body
-    on the following lines; a line holding only a URL becomes the article's link."""
+    on the following lines; a line holding only a URL becomes the article's link. A
+    ``flash`` (``/urgent``) may be its headline alone: breaking news often is one line."""
     first, _, rest = text.partition("\n")
     words = first.split(maxsplit=1)
     lines = [words[1]] if len(words) > 1 else []
@@ -52,11 +53,12 @@ def parse_post(text: str) -> NewArticle:
         raise RecordError("title and body are missing", "post_empty")
     title, body_lines = kept[0], kept[1:]
     body = "\n".join(p for p in body_lines if p)
-    if not body:
+    if not body and not flash:
         raise RecordError(
             "the body is missing: write it on the lines after the title", "body_missing"
         )
-    return check_article(NewArticle(title=" ".join(title.split()), body=body, url=url))
+    article = NewArticle(title=" ".join(title.split()), body=body, url=url)
+    return check_article(article, body_required=not flash)
 
 
 def split_schedule(text: str) -> tuple[str | None, str]:
@@ -107,7 +109,7 @@ async def _draft(update: Update, context: AnyContext, urgent: bool) -> None:
         publish_at = None
         if spec is not None:
             publish_at = schedule.parse_when(spec, message.date, tz).isoformat()
-        new = replace(parse_post(text), image=_largest_photo(message))
+        new = replace(parse_post(text, flash=urgent), image=_largest_photo(message))
     except RecordError as exc:
         refusal = render.Message(_refusal(language, exc, tz))
         await reply(update, context, [refusal, render.Message(t(language, "post_usage"))])

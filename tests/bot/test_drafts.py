@@ -231,3 +231,18 @@ async def test_forged_or_unknown_draft_buttons_publish_nothing(bot: Harness, dat
     draft = await drafts.get(bot.deps.db, 1)
     assert draft is not None
     assert draft.state == "draft"
+
+
+async def test_breaking_news_may_be_its_headline_alone(bot: Harness) -> None:
+    await bot.send(READER, "/subscribe")
+    article_id = await bot.publish("/urgent زلزال بقوة 5 درجات يضرب الشمال", urgent=True)
+    await wait_until(lambda: bool(bot.tg.messages(READER)[1:]))
+    flash = bot.tg.last(READER)
+    assert bare(flash.text).startswith("🔴 عاجل\nزلزال بقوة 5 درجات يضرب الشمال")
+    assert not flash.disable_notification
+    stored = await articles.get(bot.deps.db, article_id)
+    assert stored is not None
+    assert stored.body == ""
+    # An ordinary post still needs its body, and says so.
+    [refused, _] = await bot.send(ADMIN, "/post عنوان بلا نص")
+    assert "النص مفقود" in bare(refused.text)
