@@ -155,13 +155,17 @@ async def migrate_chat(db: Database, old_id: int, new_id: int) -> None:
         # The new chat is already known: move what the old one had, then forget it.
         await conn.execute(
             "INSERT OR IGNORE INTO subscriptions (chat_id, active, enqueued_through,"
-            " subscribed_by, created_at, updated_at)"
-            " SELECT ?, active, enqueued_through, subscribed_by, created_at, ?"
+            " subscribed_by, created_at, updated_at, everything)"
+            " SELECT ?, active, enqueued_through, subscribed_by, created_at, ?, everything"
             " FROM subscriptions WHERE chat_id = ?",
             (new_id, now, old_id),
         )
         await conn.execute(
             "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+        )
+        # Its follows too (a trigger moves their index keys); ones the new chat has win.
+        await conn.execute(
+            "UPDATE OR IGNORE follows SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
         )
         await conn.execute("DELETE FROM chats WHERE id = ?", (old_id,))
 

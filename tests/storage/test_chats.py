@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import Database, articles, chats, deliveries
+from storage import Database, articles, chats, deliveries, follows
 from storage.articles import NewArticle
 
 
@@ -83,3 +83,24 @@ async def test_active_subscriptions_are_counted_by_kind(db: Database) -> None:
         await chats.subscribe(db, chat_id, None)
     await chats.unsubscribe(db, 2)
     assert await chats.count_active_by_kind(db) == {"private": 1, "group": 1, "channel": 1}
+
+
+async def test_migration_into_a_known_chat_keeps_its_follows_and_their_matches(
+    db: Database,
+) -> None:
+    await chats.upsert_chat(db, -5, "group")
+    await chats.upsert_chat(db, -1005, "supergroup")
+    added = await follows.add(db, -5, "طرطوس")
+    assert added.new
+    await chats.migrate_chat(db, -5, -1005)
+    assert [f.label for f in await follows.list_follows(db, -1005)] == ["طرطوس"]
+    assert await follows.receiving(db, -1005) == "follows"
+    article = await _article_titled(db, "سفن في ميناء طرطوس")
+    assert await follows.matching_chats(db, [article]) == {article: {-1005}}
+    assert await deliveries.enqueue_new(db) == 1
+    assert [d.chat_id for d in await deliveries.due(db)] == [-1005]
+
+
+async def _article_titled(db: Database, title: str) -> int:
+    article_id, _ = await articles.add(db, NewArticle(title=title, body=title + "."))
+    return article_id
