@@ -1551,7 +1551,13 @@ class FakeTelegram:
         message = self._message_to_edit(params)
         if message.photo is not None:
             raise _bad("there is no text in the message to edit")
-        raw, text, entities, mode = self._parse_text(params)
+        return self._edit(message, params, self._parse_text(params))
+
+    def _edit(
+        self, message: SentMessage, params: JSON, parsed: tuple[str, str, list[JSON], str | None]
+    ) -> JSON:
+        """Replace a message's text (or caption) and keyboard, as Telegram's edits do."""
+        raw, text, entities, mode = parsed
         markup = _check_markup(params.get("reply_markup"), inline_only=True)
         if (
             text == message.text
@@ -1601,21 +1607,7 @@ class FakeTelegram:
         message = self._message_to_edit(params)
         if message.photo is None:
             raise _bad("there is no caption in the message to edit")
-        raw, text, entities, mode = self._parse_caption(params)
-        markup = _check_markup(params.get("reply_markup"), inline_only=True)
-        if (
-            text == message.text
-            and entities == message.entities
-            and markup == message.reply_markup
-        ):
-            raise _bad(NOT_MODIFIED)
-        self._check_limits(message.chat_id)
-        self._record_hit(message.chat_id)
-        message.raw, message.text, message.entities = raw, text, entities
-        message.parse_mode, message.reply_markup = mode, markup
-        message.edits += 1
-        message.edit_date = int(time.time())
-        return self._message_json(message)
+        return self._edit(message, params, self._parse_caption(params))
 
     async def _edit_message_reply_markup(self, params: JSON) -> JSON:
         message = self._message_to_edit(params)
