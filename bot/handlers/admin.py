@@ -168,8 +168,11 @@ def _answer(context: AnyContext, language: Lang, decision: drafts.Decision) -> s
     tz = deps(context).settings.tz()
     when = render.format_date(draft.publish_at, language, tz) or ""
     if decision.outcome == "published":
+        if draft.urgent and not decision.queued:
+            return t(language, "draft_published_urgent_none", id=draft.article_id)
         if draft.urgent:
-            return t(language, "draft_published_urgent", id=draft.article_id, n=decision.queued)
+            chats = render.tn(language, "subscriber_chats", decision.queued)
+            return t(language, "draft_published_urgent", id=draft.article_id, chats=chats)
         push = _next_push(context)
         if push is None:
             return t(language, "draft_published_soon", id=draft.article_id)

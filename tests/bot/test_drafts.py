@@ -128,7 +128,7 @@ async def test_urgent_draft_shows_the_mark_and_rings_only_when_pressed(bot: Harn
     assert bot.tg.messages(READER) == []
     [answer] = await bot.press(preview, "urgent")
     assert "عاجلاً" in answer.text
-    assert "(1)" in bare(answer.text)  # queued for the one subscriber
+    assert "إلى مشترك واحد" in bare(answer.text)  # queued for the one subscriber
     await wait_until(lambda: bool(bot.tg.messages(READER)))
     [urgent] = bot.tg.messages(READER)
     assert not urgent.disable_notification

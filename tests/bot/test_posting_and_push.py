@@ -160,7 +160,7 @@ async def test_urgent_post_goes_out_at_once(bot: Harness) -> None:
     await bot.send(READER, "/subscribe")
     _, preview = await bot.draft("/urgent عاجل: زلزال\nتفاصيل الزلزال.")
     [confirmation] = await bot.press(preview, "urgent")
-    assert "يُرسل الآن إلى المشتركين (1)" in bare(confirmation.text)
+    assert "يُرسل الآن إلى مشترك واحد" in bare(confirmation.text)
     await wait_until(lambda: any(m.bold()[:1] == ["عاجل: زلزال"] for m in bot.tg.messages(READER)))
 
 
