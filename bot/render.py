@@ -29,6 +29,7 @@ from bot.strings import (
     CHAT_LOST_REASONS,
     EDIT_FAILURES,
     FEED_ERRORS,
+    MIGRATED_REASON,
     MONTHS,
     PLURALS,
     SEND_FAILURES,
@@ -1029,6 +1030,9 @@ def delete_reason(lang: Lang, reason: str) -> str:
     lowered = reason.lower()
     if "48 hours" in lowered or "can't be deleted" in lowered:
         return STRINGS["why_too_old"][lang]
+    part, ar, en = MIGRATED_REASON
+    if part in lowered:
+        return ar if lang == "ar" else en
     return chat_lost_reason(lang, reason)
 
 

@@ -1623,6 +1623,7 @@ class FakeTelegram:
         chat = self._resolve_chat(params.get("chat_id"))
         message_id = _as_int(params.get("message_id"))
         key = (chat.id, message_id if message_id is not None else 0)
+        self._check_reachable(chat)
         if key in self._messages:  # the bot's own message
             # As on Telegram, only within 48 hours of sending (a test ages it through .date).
             if time.time() - self._messages[key].date >= DELETE_WITHIN_SECONDS:
@@ -1809,7 +1810,9 @@ class FakeTelegram:
     def _bot_is_admin(self, chat: _Chat) -> bool:
         return self._member(chat.id, self.bot_id).status in ("creator", "administrator")
 
-    def _check_can_write(self, chat: _Chat) -> None:
+    def _check_reachable(self, chat: _Chat) -> None:
+        """What any method on a chat meets first: a group that was upgraded, a user who
+        blocked the bot, a group or channel that removed it."""
         if chat.migrated_to is not None:
             raise _migrated(chat.migrated_to)
         bot = self._member(chat.id, self.bot_id)
@@ -1821,6 +1824,12 @@ class FakeTelegram:
             raise _forbidden(f"bot was kicked from the {chat.type} chat")
         if bot.status == "left":
             raise _forbidden(f"bot is not a member of the {chat.type} chat")
+
+    def _check_can_write(self, chat: _Chat) -> None:
+        self._check_reachable(chat)
+        if chat.type == "private":
+            return
+        bot = self._member(chat.id, self.bot_id)
         if chat.type == "channel":
             if bot.status == "creator" or (
                 bot.status == "administrator" and bot.rights.get("can_post_messages", False)

@@ -85,12 +85,21 @@ CHAT_LOST_REASONS: list[tuple[str, str, str]] = [
     ("messages failed", "فشلت آخر الرسائل إليها كلها", "the last messages to it all failed"),
 ]
 
+#: A copy in a group that became a supergroup: Telegram keeps it in the old group, where the
+#: bot can no longer edit or delete it.
+MIGRATED_REASON = (
+    "migrated",
+    "صارت المجموعة مجموعة خارقة، ولا تُعدّل رسائلها القديمة ولا تُحذف",
+    "the group became a supergroup, whose old messages cannot be edited or deleted",
+)
+
 #: Why a delivered copy was not corrected (/edit): (part of the reason, Arabic, English);
 #: ``bot.render.edit_reason`` falls back to CHAT_LOST_REASONS, then SEND_FAILURES.
 EDIT_FAILURES: list[tuple[str, str, str]] = [
     ("to edit not found", "حُذفت الرسالة من المحادثة", "the message was deleted from the chat"),
     ("can't be edited", "لا يسمح تيليغرام بتعديلها", "Telegram does not allow editing it"),
     ("deleted", "سُحب المقال", "the article was withdrawn"),
+    MIGRATED_REASON,
 ]
 
 #: Why a message was not delivered, for /stats: (part of Telegram's words, Arabic, English);

@@ -141,3 +141,27 @@ async def test_an_article_never_sent_is_withdrawn_with_one_answer(bot: Harness) 
     await bot.push()
     assert [bare(m.text) for m in bot.tg.messages(ADMIN)][-1] == bare(answer.text)
     assert article_id not in [a.id for a in await articles.latest(bot.deps.db, 5)]
+
+
+async def test_deletes_in_a_migrated_group_and_for_a_blocked_reader_are_reported(
+    bot: Harness,
+) -> None:
+    group, supergroup = -4001, -1004001
+    bot.tg.add_chat(group, "group", title="مجموعة")
+    bot.tg.set_member(group, OWNER, "creator")
+    await bot.send(group, "/subscribe", user=OWNER)
+    await _subscribers(bot)
+    article_id = await _post(bot)
+    await bot.push()
+    copies = {c: bot.tg.last(c) for c in (READER, EN_READER, CHANNEL, group)}
+    bot.tg.migrate_chat(group, supergroup)
+    bot.tg.block_bot(READER)
+    _, report = await _ask(bot, f"/delete {article_id}", 2, lang="en")
+    text = bare(report.text)
+    assert "2 copies deleted, 2 stay" in text, text
+    assert "the group became a supergroup" in text, text
+    assert "blocked" in text, text
+    assert sorted(bot.tg.deleted) == sorted(
+        (c, copies[c].message_id) for c in (EN_READER, CHANNEL)
+    )
+    assert bot.errors == []

@@ -108,3 +108,35 @@ async def test_edit_refuses_what_it_cannot_do(bot: Harness) -> None:
     assert "للمحررين فقط" in bare(bot.tg.messages(READER)[-1].text)
     [article] = await articles.latest(bot.deps.db, 1)
     assert article.title == TITLE
+
+
+GROUP = -4001
+SUPERGROUP = -1004001
+
+
+async def test_edits_reach_a_copy_in_a_migrated_group_and_report_a_blocked_reader(
+    bot: Harness,
+) -> None:
+    """After the push, the group became a supergroup and a reader blocked the bot: the
+    correction still reaches what Telegram lets it reach, and the editor hears the rest."""
+    bot.tg.add_chat(GROUP, "group", title="مجموعة")
+    bot.tg.set_member(GROUP, OWNER, "creator")
+    await bot.send(GROUP, "/subscribe", user=OWNER)
+    article_id, copies = await _published(bot)
+    in_group = bot.tg.last(GROUP)
+    bot.tg.migrate_chat(GROUP, SUPERGROUP)
+    bot.tg.block_bot(READER)
+    before = len(bot.tg.messages(ADMIN))
+    await bot.send(ADMIN, f"/edit {article_id}\nعنوان مصحح\nنص مصحح.", lang="en")
+    await wait_until(lambda: len(bot.tg.messages(ADMIN)) >= before + 2, 10)
+    report = bare(bot.tg.messages(ADMIN)[-1].text)
+    assert copies[1].edits == 1  # the English reader
+    assert copies[2].edits == 1  # the channel
+    assert copies[0].edits == 0  # blocked
+    assert in_group.edits == 0
+    assert "2 copies edited, 2 could not be" in report, report
+    assert "blocked" in report, report
+    assert "the group became a supergroup" in report, report
+    assert bot.errors == []
+    # Nothing was sent again in place of an edit.
+    assert bot.tg.messages(SUPERGROUP) == []
