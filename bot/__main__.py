@@ -13,6 +13,7 @@ import importlib.util
 import json
 import logging
 import re
+import socket
 import sqlite3
 import sys
 from collections.abc import Iterable, Sequence
@@ -447,6 +448,10 @@ def _run(settings: Settings) -> int:
             "WEBHOOK_URL needs python-telegram-bot's webhooks extra:"
             " pip install 'python-telegram-bot[webhooks]' (or leave WEBHOOK_URL unset to poll)"
         )
+    if webhook is not None:
+        # PTB registers the webhook before it opens the port: a busy port would leave Telegram
+        # sending updates to a listener that never came up.
+        _check_listen(webhook.listen, webhook.port)
     application = build_application(settings)
     updates = allowed_updates(application)
     if webhook is None:
@@ -474,6 +479,19 @@ def _run(settings: Settings) -> int:
             ) from None
         raise
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Bind ``host:port`` once and let it go: StartupError (WEBHOOK_PORT) when it is taken."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise StartupError(f"WEBHOOK_PORT: cannot listen on {host}:{port} ({reason})") from None
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:

@@ -244,3 +244,26 @@ def test_compose_keeps_the_database_in_a_volume_and_restarts_the_bot() -> None:
     assert '#   - "127.0.0.1:8080:8080"' in compose  # the webhook port, for the proxy
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".env", ".venv/", "data/", ".git/"} <= set(ignored)
+
+
+async def test_a_busy_webhook_port_is_one_line_and_no_webhook_is_set(tmp_path: Path) -> None:
+    tg = FakeTelegram()
+    await tg.start()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = _environment(tg, tmp_path, port)
+        env["WEBHOOK_LISTEN"] = "127.0.0.1"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, stderr_bytes = await asyncio.wait_for(process.communicate(), 30)
+    await tg.stop()
+    stderr = stderr_bytes.decode()
+    assert process.returncode == 1, stderr  # the machine's state, not a setting to fix
+    [line] = [x for x in stderr.splitlines() if x.strip() and " INFO " not in x]
+    assert line.startswith(f"newsbot: WEBHOOK_PORT: cannot listen on 127.0.0.1:{port}"), line
+    assert not any(r.method == "setWebhook" for r in tg.requests)  # Telegram was not told
+    assert "Traceback" not in stderr
