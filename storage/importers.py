@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -82,13 +82,39 @@ def _marker(line: str) -> str | None:
     return None
 
 
-def cut_trailer(text: str) -> str:
-    """Text without the site's navigation trailer: from its first marker line on."""
-    kept: list[str] = []
-    for line in text.split("\n"):
+#: «اقرأ أيضاً» (read also) sits in the middle of many articles, linking one other story,
+#: with the article going on below it; at the end it opens the list of related titles. A
+#: line at least this long after it (longer than any headline of the corpus: 124), before the
+#: next marker, is the article going on.
+PROSE_CHARS = 140
+_READ_ALSO = ("اقرأ أيضا", "اقرأ أيضاً")
+
+
+def _trailer_starts(lines: Sequence[str], i: int) -> bool:
+    """Whether line ``i`` opens the site's trailer (not a read-also link mid-article)."""
+    marker = _marker(lines[i])
+    if marker is None:
+        return False
+    if marker not in _READ_ALSO:
+        return True
+    for line in lines[i + 1 :]:
         if _marker(line):
+            return True
+        if len(line.strip()) >= PROSE_CHARS:
+            return False
+    return True
+
+
+def cut_trailer(text: str) -> str:
+    """Text without the site's navigation trailer: from its first marker line on. A
+    read-also link in the middle of the article is left out, and the article goes on."""
+    lines = text.split("\n")
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if _trailer_starts(lines, i):
             break
-        kept.append(line)
+        if _marker(line) is None:
+            kept.append(line)
     return "\n".join(kept).strip()
 
 
@@ -107,10 +133,11 @@ def parse_page(text: str) -> NewArticle:
         raise RecordError("the first line is the site's navigation, not a title")
     body_lines: list[str] = []
     trailer: list[str] = []
-    for _, line in it:
-        if trailer or _marker(line):
+    rest = [line for _, line in it]
+    for i, line in enumerate(rest):
+        if trailer or _trailer_starts(rest, i):
             trailer.append(line)
-        else:
+        elif _marker(line) is None:  # a read-also link mid-article is left out
             body_lines.append(line.strip())
     body = "\n".join(p for p in body_lines if p)
     if not body:

@@ -141,3 +141,41 @@ async def test_whole_corpus_loads_once(db: Database) -> None:
     assert report.rejected == []
     again = await importers.load_paths(db, [CORPUS])
     assert (again.added, again.present) == (0, 4000)
+
+
+PROSE = (
+    "وأوضح المتحدث باسم الوزارة في مؤتمر صحفي عقده ظهر اليوم أن الأعمال ستستمر حتى نهاية الشهر"
+    " المقبل، وأن الطرق المحيطة بالميناء ستبقى مفتوحة أمام حركة الشاحنات طوال فترة الصيانة."
+)
+
+
+def test_a_read_also_link_mid_article_is_left_out_and_the_article_goes_on() -> None:
+    text = "\n".join(
+        [
+            "بدأت أعمال الصيانة في الميناء صباح اليوم.",
+            "اقرأ أيضاً: البنك المركزي يثبت أسعار الفائدة",
+            PROSE,
+            "اقرأ أيضاً",
+            "المنتخب يتأهل إلى النهائيات",
+            "الأكثر قراءة",
+            "عنوان آخر",
+        ]
+    )
+    body = importers.cut_trailer(text)
+    assert body.splitlines() == ["بدأت أعمال الصيانة في الميناء صباح اليوم.", PROSE]
+
+
+def test_a_seed_page_keeps_the_prose_after_a_read_also_link() -> None:
+    page = "\n".join(
+        [
+            "صيانة الميناء",
+            "بدأت أعمال الصيانة في الميناء صباح اليوم.",
+            "اقرأ أيضا: البنك المركزي يثبت أسعار الفائدة",
+            PROSE,
+            "Read Previous",
+            "عنوان سابق",
+        ]
+    )
+    article = importers.parse_page(page)
+    assert article.body.splitlines() == ["بدأت أعمال الصيانة في الميناء صباح اليوم.", PROSE]
+    assert article.prev_title == "عنوان سابق"
