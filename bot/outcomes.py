@@ -15,6 +15,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    NetworkError,
     RetryAfter,
     TelegramError,
     TimedOut,
@@ -98,10 +99,26 @@ def classify(exc: BaseException, *, attempts: int = 1, retry_base: float = 2.0) 
     if attempts >= MAX_ATTEMPTS:
         return Action(Kind.FAIL, reason)
     wait = backoff(attempts, retry_base)
-    if isinstance(exc, TimedOut):
+    if _maybe_delivered(exc):
         return Action(Kind.RETRY_DOUBTFUL, reason, wait=wait)
-    # NetworkError (5xx, connection errors) and anything unforeseen: the message is not at fault.
+    # 5xx, a connection never made, anything unforeseen: the message is not at fault.
     return Action(Kind.RETRY, reason, wait=wait)
+
+
+#: httpx failures before the request reached Telegram whole: it cannot have been delivered.
+_NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout", "Pool timeout", "WriteError")
+
+
+def _maybe_delivered(exc: BaseException) -> bool:
+    """Whether Telegram may have received the request although no answer came: a time-out
+    or a connection lost while waiting for the answer (httpx ReadError, RemoteProtocolError)
+    after the request was sent. PTB names the httpx error in its message and as the cause."""
+    if not isinstance(exc, NetworkError):
+        return False
+    cause = type(exc.__cause__).__name__ if exc.__cause__ is not None else ""
+    if any(part in exc.message or part == cause for part in _NOT_SENT):
+        return False
+    return isinstance(exc, TimedOut) or exc.message.startswith("httpx.")
 
 
 def _bad_request(reason: str) -> Action:

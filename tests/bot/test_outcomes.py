@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 from telegram.error import (
     BadRequest,
@@ -105,6 +106,35 @@ def test_network_errors_are_retried_not_doubtful(exc: Exception) -> None:
     action = classify(exc, attempts=2)
     assert (action.kind, action.wait) == (Kind.RETRY, 4.0)
     assert action.reason.startswith(f"{type(exc).__name__}: ")
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        NetworkError("httpx.ReadError: connection reset"),
+        NetworkError("httpx.RemoteProtocolError: Server disconnected without sending a response"),
+    ],
+)
+def test_a_connection_lost_while_awaiting_the_answer_is_doubtful(exc: Exception) -> None:
+    """The request went out whole; Telegram may have delivered it before the line broke."""
+    assert classify(exc, attempts=1).kind is Kind.RETRY_DOUBTFUL
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        TimedOut("Pool timeout: All connections in the connection pool are occupied."),
+        NetworkError("httpx.WriteError: broken pipe"),
+    ],
+)
+def test_a_request_that_never_left_whole_is_not_doubtful(exc: Exception) -> None:
+    assert classify(exc, attempts=1).kind is Kind.RETRY
+
+
+def test_a_connect_time_out_is_not_doubtful() -> None:
+    exc = TimedOut()
+    exc.__cause__ = httpx.ConnectTimeout("connect timed out")  # as PTB raises it
+    assert classify(exc, attempts=1).kind is Kind.RETRY
 
 
 @pytest.mark.parametrize("exc", [TimedOut(), NetworkError("Bad Gateway")])
