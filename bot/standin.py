@@ -1520,14 +1520,25 @@ class FakeTelegram:
     async def _send_message(self, params: JSON) -> JSON:
         chat = self._resolve_chat(params.get("chat_id"))
         self._check_can_write(chat)
-        raw, text, entities, mode = self._parse_text(params)
+        parsed = self._parse_text(params)
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
         self._check_reply(chat, params)
         link_preview = params.get("link_preview_options")
         if link_preview is not None and not isinstance(link_preview, dict):
             raise _bad("can't parse link preview options JSON object")
-        thread = _as_int(params.get("message_thread_id"))
         self._check_limits(chat.id)
+        return self._store_sent(chat, params, parsed, markup, link_preview_options=link_preview)
+
+    def _store_sent(
+        self,
+        chat: _Chat,
+        params: JSON,
+        parsed: tuple[str, str, list[JSON], str | None],
+        markup: JSON | None,
+        **extra: Any,
+    ) -> JSON:
+        """Record a message the bot sent (text, or a photo with ``extra``) and answer it."""
+        raw, text, entities, mode = parsed
         message = SentMessage(
             chat_id=chat.id,
             message_id=self._take_message_id(chat),
@@ -1537,10 +1548,10 @@ class FakeTelegram:
             entities=entities,
             reply_markup=markup,
             date=int(time.time()),
-            message_thread_id=thread,
-            link_preview_options=link_preview,
+            message_thread_id=_as_int(params.get("message_thread_id")),
             disable_notification=_as_bool(params.get("disable_notification", False)),
             protect_content=_as_bool(params.get("protect_content", False)),
+            **extra,
         )
         self._record_hit(chat.id)
         self._messages[(chat.id, message.message_id)] = message
@@ -1577,31 +1588,14 @@ class FakeTelegram:
         chat = self._resolve_chat(params.get("chat_id"))
         self._check_can_write(chat)
         file_id, url, upload = self._photo_input(params.get("photo"))
-        raw, text, entities, mode = self._parse_caption(params)
+        parsed = self._parse_caption(params)
         markup = _check_markup(params.get("reply_markup"), inline_only=False)
         self._check_reply(chat, params)
         self._check_limits(chat.id)
-        message = SentMessage(
-            chat_id=chat.id,
-            message_id=self._take_message_id(chat),
-            text=text,
-            raw=raw,
-            parse_mode=mode,
-            entities=entities,
-            reply_markup=markup,
-            date=int(time.time()),
-            message_thread_id=_as_int(params.get("message_thread_id")),
-            disable_notification=_as_bool(params.get("disable_notification", False)),
-            protect_content=_as_bool(params.get("protect_content", False)),
-            photo=file_id,
-            photo_url=url,
-            photo_upload=upload,
-        )
         self._file_ids.add(file_id)
-        self._record_hit(chat.id)
-        self._messages[(chat.id, message.message_id)] = message
-        self.sent.append(message)
-        return self._message_json(message)
+        return self._store_sent(
+            chat, params, parsed, markup, photo=file_id, photo_url=url, photo_upload=upload
+        )
 
     async def _edit_message_caption(self, params: JSON) -> JSON:
         message = self._message_to_edit(params)
