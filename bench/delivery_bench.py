@@ -74,7 +74,6 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import math
 import os
 import re
 import resource
@@ -91,6 +90,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from bench import argtypes
 from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.context import Deps
@@ -966,48 +966,23 @@ def print_summary(checks: list[Check]) -> None:
 # Command line
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
-
-
-def _share(value: str) -> float:
-    try:
-        share = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0.0 <= share <= 1.0 or math.isnan(share):
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return share
-
-
-def _latency(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0.0 <= seconds <= 5.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 5 seconds")
-    return seconds
-
-
 def parse_args(argv: list[str] | None) -> Params:
     parser = argparse.ArgumentParser(
         prog="python -m bench.delivery_bench",
         description="Delivery throughput, pacing and crash safety against the local stand-in.",
     )
-    parser.add_argument("--chats", type=_positive, default=2000, help="subscribed chats (2000)")
     parser.add_argument(
-        "--private-share", type=_share, default=0.75, help="share of private chats (0.75)"
+        "--chats", type=argtypes.positive, default=2000, help="subscribed chats (2000)"
     )
-    parser.add_argument("--articles", type=_positive, default=3, help="new articles (3)")
     parser.add_argument(
-        "--latency", type=_latency, default=0.05, help="stand-in sendMessage latency, s (0.05)"
+        "--private-share", type=argtypes.share, default=0.75, help="share of private chats (0.75)"
+    )
+    parser.add_argument("--articles", type=argtypes.positive, default=3, help="new articles (3)")
+    parser.add_argument(
+        "--latency",
+        type=argtypes.seconds,
+        default=0.05,
+        help="stand-in sendMessage latency, s (0.05)",
     )
     parser.add_argument("--run", choices=["a", "b", "both"], default="both", help="runs (both)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")

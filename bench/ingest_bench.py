@@ -103,6 +103,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import httpx
 from aiohttp import web
 
+from bench import argtypes
 from storage import articles, feeds
 from storage.articles import Arrival, NewArticle
 from storage.db import Database, open_database
@@ -999,49 +1000,28 @@ def print_summary(results: list[Check]) -> None:
 # Command line
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
-
-
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0.0 <= seconds <= 5.0 or math.isnan(seconds):
-        raise argparse.ArgumentTypeError("must be between 0 and 5 seconds")
-    return seconds
-
-
-def _share(value: str) -> float:
-    try:
-        share = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0.0 <= share <= 1.0 or math.isnan(share):
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return share
-
-
 def parse_args(argv: list[str] | None) -> tuple[Params, str]:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ingest_bench",
         description="Poll cycles of many feeds on a slow local server, and url deduplication.",
     )
-    parser.add_argument("--feeds", type=_positive, default=None, help="feeds (200)")
-    parser.add_argument("--items", type=_positive, default=None, help="items a feed (50)")
-    parser.add_argument("--latency", type=_seconds, default=0.1, help="server latency, s (0.1)")
+    parser.add_argument("--feeds", type=argtypes.positive, default=None, help="feeds (200)")
+    parser.add_argument("--items", type=argtypes.positive, default=None, help="items a feed (50)")
     parser.add_argument(
-        "--changed", type=_share, default=0.1, help="share of feeds with new items in cycle 2"
+        "--latency", type=argtypes.seconds, default=0.1, help="server latency, s (0.1)"
     )
-    parser.add_argument("--stories", type=_positive, default=100, help="dedup stories (100)")
-    parser.add_argument("--variants", type=_positive, default=10, help="url variants a story (10)")
+    parser.add_argument(
+        "--changed",
+        type=argtypes.share,
+        default=0.1,
+        help="share of feeds with new items in cycle 2",
+    )
+    parser.add_argument(
+        "--stories", type=argtypes.positive, default=100, help="dedup stories (100)"
+    )
+    parser.add_argument(
+        "--variants", type=argtypes.positive, default=10, help="url variants a story (10)"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="20 feeds x 10 items (a fast smoke run)"
     )
